@@ -1,0 +1,520 @@
+"""
+Reference (NumPy) backend of the hPES rule: the `.SimHPES` operator and `.build_hpes`.
+
+Importing this module registers `.build_hpes` with nengo's builder; the package's
+``__init__`` imports it for that reason.
+"""
+
+import numpy as np
+from nengo.builder import Builder, Operator, Signal
+from nengo.builder.connection import slice_signal
+from nengo.builder.ensemble import get_activities
+from nengo.builder.learning_rules import (
+    build_or_passthrough,
+    get_post_ens,
+    get_pre_ens,
+)
+from nengo.builder.operator import Copy, DotInc, Reset
+from nengo.builder.processes import SimProcess
+from nengo.ensemble import Ensemble, Neurons
+from nengo.exceptions import BuildError
+from scipy.linalg import blas
+
+from nengo_hpes.learning_rules import HPES
+
+
+class SimHPES(Operator):
+    r"""
+    Calculate the hPES weight change.
+
+    Implements, for post neuron :math:`j` and pre neuron :math:`i`,
+
+    .. math::
+
+       \Delta \omega_{ji} = v_j \, a_i, \qquad
+       v_j = -\frac{\kappa \, dt \, S}{n_{pre}} \, \epsilon_j
+             + \kappa \, dt \, (1 - S) \, \beta_j \, \alpha_j \,
+               a_j (a_j - \theta_j)
+
+    where
+
+    * :math:`\kappa` is ``learning_rate`` and :math:`S` is ``supervision_ratio``,
+    * :math:`n_{pre}` is the number of presynaptic neurons (the supervised term
+      is scaled by :math:`1/n_{pre}`, as in `~nengo.builder.learning_rules.SimPES`;
+      the unsupervised term is not, as in `~nengo.builder.learning_rules.SimBCM`),
+    * :math:`a_i` is ``pre_filtered``, :math:`a_j` is ``post_filtered``,
+      :math:`\theta_j` is ``theta`` and :math:`\epsilon_j` is ``local_error``
+      (the error projected onto the scaled post encoders),
+    * :math:`\beta_j` is ``unsupervised_scale`` and :math:`\alpha_j` is ``gain``
+      (both one value per post neuron).
+
+    The change is rank one. nengo's generic learning-rule builder materialises
+    the full ``n_post x n_pre`` ``delta`` and adds it to the weights with a
+    separate ``Copy(delta, weights, inc=True)`` at the next step. When
+    ``post_factor`` and ``pre_factor`` are given, this operator instead stores
+    the two factors :math:`v` and :math:`a` (``n_post + n_pre`` numbers), and
+    `.RankOneInc` adds their outer product to the weights in place at the next
+    step, with one BLAS call and no ``n_post x n_pre`` temporary. The timing is
+    nengo's: the change computed at step k reaches the weights at step k+1.
+    ``delta`` is then only filled when something reads it (a probe), decided
+    once in `.make_step` through ``delta_needed``; otherwise it stays at zero.
+
+    Parameters
+    ----------
+    pre_filtered : Signal
+        The filtered presynaptic activity, :math:`a_i`.
+    post_filtered : Signal
+        The filtered postsynaptic activity, :math:`a_j`.
+    theta : Signal
+        The modification threshold, :math:`\theta_j`.
+    local_error : Signal
+        The error projected onto each post neuron, :math:`\epsilon_j`.
+    delta : Signal
+        The weight change, :math:`\Delta \omega_{ji}`.
+    learning_rate : float
+        :math:`\kappa`.
+    supervision_ratio : float
+        :math:`S`.
+    unsupervised_scale : (n_post,) array_like
+        :math:`\beta_j`.
+    gain : (n_post,) array_like
+        :math:`\alpha_j`.
+    post_factor : Signal, optional
+        Receives :math:`v` (``n_post``), for `.RankOneInc`.
+    pre_factor : Signal, optional
+        Receives a copy of :math:`a` (``n_pre``), for `.RankOneInc`.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Attributes
+    ----------
+    delta_needed : bool or callable
+        Whether ``delta`` must be filled when the factors are given. A callable
+        is evaluated once, in `.make_step`. Without factors, ``delta`` is
+        always filled.
+
+    Notes
+    -----
+    1. sets ``[]``
+    2. incs ``[]``
+    3. reads ``[pre_filtered, post_filtered, theta, local_error]``
+    4. updates ``[delta]``, or ``[delta, post_factor, pre_factor]``
+    """
+
+    def __init__(
+        self,
+        pre_filtered,
+        post_filtered,
+        theta,
+        local_error,
+        delta,
+        learning_rate,
+        supervision_ratio,
+        unsupervised_scale,
+        gain,
+        post_factor=None,
+        pre_factor=None,
+        tag=None,
+    ):
+        super().__init__(tag=tag)
+        if (post_factor is None) != (pre_factor is None):
+            raise BuildError("SimHPES needs both post_factor and pre_factor, or neither")
+        self.learning_rate = learning_rate
+        self.supervision_ratio = supervision_ratio
+        n_post = post_filtered.shape[0]
+        self.unsupervised_scale = np.broadcast_to(
+            np.asarray(unsupervised_scale, dtype=np.float64), (n_post,)
+        ).copy()
+        self.gain = np.broadcast_to(np.asarray(gain, dtype=np.float64), (n_post,)).copy()
+        self.delta_needed = True
+
+        self.sets = []
+        self.incs = []
+        self.reads = [pre_filtered, post_filtered, theta, local_error]
+        self.updates = [delta]
+        if post_factor is not None:
+            self.updates += [post_factor, pre_factor]
+
+    @property
+    def pre_filtered(self):
+        return self.reads[0]
+
+    @property
+    def post_filtered(self):
+        return self.reads[1]
+
+    @property
+    def theta(self):
+        return self.reads[2]
+
+    @property
+    def local_error(self):
+        return self.reads[3]
+
+    @property
+    def delta(self):
+        return self.updates[0]
+
+    @property
+    def post_factor(self):
+        return self.updates[1] if len(self.updates) > 1 else None
+
+    @property
+    def pre_factor(self):
+        return self.updates[2] if len(self.updates) > 1 else None
+
+    @property
+    def _descstr(self):
+        target = "delta" if self.post_factor is None else "factors"
+        return f"pre={self.pre_filtered}, post={self.post_filtered} -> {target}"
+
+    def coefficients(self, dt, n_pre):
+        """
+        Return the supervised (scalar) and unsupervised (per post neuron) factors.
+
+        ``sup = -kappa * dt / n_pre * S`` and
+        ``unsup = kappa * dt * ((1 - S) * beta * gain)``, evaluated in this order
+        so that S = 1 gives `~nengo.builder.learning_rules.SimPES`'s factor and
+        S = 0, beta = gain = 1 gives `~nengo.builder.learning_rules.SimBCM`'s,
+        bit for bit.
+        """
+        sup = (-self.learning_rate * dt / n_pre) * self.supervision_ratio
+        unsup = (self.learning_rate * dt) * (
+            (1.0 - self.supervision_ratio) * self.unsupervised_scale * self.gain
+        )
+        return sup, unsup
+
+    def make_step(self, signals, dt, rng):
+        pre = signals[self.pre_filtered]
+        post = signals[self.post_filtered]
+        theta = signals[self.theta]
+        err = signals[self.local_error]
+        delta = signals[self.delta]
+        factored = self.post_factor is not None
+        if factored:
+            v = signals[self.post_factor]
+            pre_copy = signals[self.pre_factor]
+        else:
+            v = np.zeros(post.shape, dtype=post.dtype)
+
+        sup, unsup = self.coefficients(dt, pre.shape[0])
+        unsup = unsup.astype(post.dtype)
+        has_unsup = bool(np.any(unsup != 0))
+        u = np.zeros(post.shape, dtype=post.dtype)
+        d = np.zeros_like(u)
+        need_delta = not factored or bool(
+            self.delta_needed() if callable(self.delta_needed) else self.delta_needed
+        )
+
+        # the operations are ordered as in SimPES ((sup * err) * pre) and SimBCM
+        # ((unsup * post) * (post - theta) * pre) so the limits are exact
+        def step_simhpes():
+            np.multiply(err, sup, out=v)
+            if has_unsup:
+                np.multiply(unsup, post, out=u)
+                np.subtract(post, theta, out=d)
+                np.multiply(u, d, out=u)
+                np.add(v, u, out=v)
+            if need_delta:
+                np.outer(v, pre, out=delta)
+            if factored:
+                pre_copy[...] = pre
+
+        return step_simhpes
+
+
+class RankOneInc(Operator):
+    r"""
+    Increment a matrix in place by an outer product: ``target += outer(x, y)``.
+
+    Uses BLAS ``?ger`` on the matrix's memory (a C-ordered ``target`` is its
+    transpose in Fortran order), so no temporary of the matrix's size is made.
+    `.build_hpes` uses it to apply `.SimHPES`'s factors to the weights.
+
+    Parameters
+    ----------
+    x : Signal
+        The column factor (``target.shape[0]``).
+    y : Signal
+        The row factor (``target.shape[1]``).
+    target : Signal
+        The matrix to increment.
+    tag : str, optional
+        A label associated with the operator, for debugging purposes.
+
+    Notes
+    -----
+    1. sets ``[]``
+    2. incs ``[target]``
+    3. reads ``[x, y]``
+    4. updates ``[]``
+    """
+
+    def __init__(self, x, y, target, tag=None):
+        super().__init__(tag=tag)
+        if target.shape != (x.size, y.size):
+            raise BuildError(
+                f"RankOneInc: target shape {target.shape} != ({x.size}, {y.size})"
+            )
+        self.sets = []
+        self.incs = [target]
+        self.reads = [x, y]
+        self.updates = []
+
+    @property
+    def x(self):
+        return self.reads[0]
+
+    @property
+    def y(self):
+        return self.reads[1]
+
+    @property
+    def target(self):
+        return self.incs[0]
+
+    @property
+    def _descstr(self):
+        return f"{self.target} += outer({self.x}, {self.y})"
+
+    def make_step(self, signals, dt, rng):
+        x = signals[self.x]
+        y = signals[self.y]
+        target = signals[self.target]
+
+        if target.flags.c_contiguous and target.dtype in (np.float32, np.float64):
+            ger = blas.get_blas_funcs("ger", dtype=target.dtype)
+            target_t = target.T  # Fortran-ordered view of the same memory
+
+            def step_rankoneinc():
+                ger(1.0, y, x, a=target_t, overwrite_a=True)
+
+        else:  # pragma: no cover (signal arrays are C-contiguous in practice)
+
+            def step_rankoneinc():
+                target[...] += np.outer(x, y)
+
+        return step_rankoneinc
+
+
+class _SignalRead:
+    """Whether anything in ``model`` but ``op`` reads ``signal`` (or a view of it)."""
+
+    def __init__(self, model, signal, op):
+        self.model = model
+        self.signal = signal
+        self.op = op
+
+    def __call__(self):
+        base = self.signal
+        for probe in self.model.probes:
+            sig = self.model.sig[probe].get("in", None)
+            if sig is not None and sig.base is base:
+                return True
+        for op in self.model.operators:
+            if op is not self.op and any(s.base is base for s in op.reads + op.incs):
+                return True
+        return False
+
+
+def _max_rates(ens, built_ens, sl):
+    """Each neuron's rate at the radius along its encoder (the rate at x.e = r)."""
+    x = np.ones((1, ens.n_neurons))
+    return np.asarray(ens.neuron_type.rates(x, built_ens.gain, built_ens.bias))[0][sl]
+
+
+def _theta_init(model, hpes, post_ens, sl, n_post):
+    """Resolve ``hpes.theta_init`` to an array of ``n_post`` rates (or None)."""
+    init = hpes.theta_init
+    if init is None:
+        return None
+    built = model.params[post_ens]
+    if init == "rates":
+        rates = get_activities(built, post_ens, built.eval_points).mean(axis=0)
+        return np.asarray(rates, dtype=np.float64)[sl]
+    if init == "max_rates":
+        return _max_rates(post_ens, built, sl)
+    theta0 = np.asarray(init, dtype=np.float64)
+    if theta0.ndim == 0:
+        return np.full(n_post, float(theta0))
+    if theta0.shape != (n_post,):
+        raise BuildError(
+            f"{hpes}: theta_init has {theta0.size} values, but the connection has "
+            f"{n_post} post neurons (give one value per post neuron, or a number)"
+        )
+    return theta0
+
+
+def _build_theta(model, synapse, post_activities, theta0):
+    """Filter the post spikes into theta, with the filter starting at ``theta0``."""
+    if theta0 is None:
+        return build_or_passthrough(model, synapse, post_activities)
+
+    # Like nengo's build_process, but with the synapse state set so that its
+    # output starts at theta0 (nengo starts every synapse at zero)
+    shape = post_activities.shape
+    dtype = post_activities.dtype
+    theta0 = theta0.astype(dtype)
+    state_init = synapse.make_state(shape, shape, model.dt, dtype=dtype, y0=theta0)
+    state = {}
+    for name, value in state_init.items():
+        state[name] = Signal(value, name=f"HPES:theta_state_{name}")
+    theta = Signal(theta0, name="HPES:theta")
+    model.add_op(
+        SimProcess(
+            synapse,
+            post_activities,
+            theta,
+            model.time,
+            mode="set",
+            state=state,
+            tag="HPES:theta",
+        )
+    )
+    return theta
+
+
+def _remove_delta_copy(model, delta, weights):
+    """
+    Remove the ``Copy(delta, weights, inc=True)`` that nengo's rule builder added.
+
+    Returns True if it was removed (then `.RankOneInc` applies the change).
+    """
+    for k, op in enumerate(model.operators):
+        if isinstance(op, Copy) and op.src is delta and op.dst is weights and op.inc:
+            del model.operators[k]
+            return True
+    return False  # pragma: no cover (nengo always adds the copy)
+
+
+@Builder.register(HPES)
+def build_hpes(model, hpes, rule):
+    """
+    Builds an `.HPES` object into a model.
+
+    Filters the pre and post activities, projects the error onto the post
+    neurons' scaled encoders, builds theta (starting at ``theta_init``), and
+    adds one `.SimHPES` operator that computes the rank-one change as two
+    factors, and one `.RankOneInc` that adds it to the weights in place at the
+    next step (replacing the ``Copy(delta, weights, inc=True)`` that nengo's
+    generic learning-rule builder adds, with the same one-step delay).
+
+    The error is padded to the post ensemble's full dimensionality instead of
+    slicing the encoders along axis 1, so that the same function runs on
+    NengoDL (which cannot slice signals along axes > 0).
+
+    Parameters
+    ----------
+    model : Model
+        The model to build into.
+    hpes : HPES
+        Learning rule type to build.
+    rule : LearningRule
+        The learning rule object corresponding to the neuron type.
+
+    Notes
+    -----
+    Does not modify ``model.params[]`` and can therefore be called
+    more than once with the same `.HPES` instance.
+    """
+    conn = rule.connection
+    pre_ens = get_pre_ens(conn)
+    post_ens = get_post_ens(conn)
+    if not isinstance(post_ens, Ensemble):  # pragma: no cover (nengo validates)
+        raise BuildError(f"{hpes} needs neurons after the connection, got {post_ens}")
+
+    # --- error input (the user connects E = actual - target here)
+    error = Signal(shape=(rule.size_in,), name="HPES:error")
+    model.add_op(Reset(error))
+    model.sig[rule]["in"] = error
+
+    # --- which post neurons the weight rows belong to
+    if isinstance(conn.post_obj, Neurons):
+        post_slice = conn.post_slice
+        if not isinstance(post_slice, slice):
+            raise BuildError(
+                f"{hpes} on {conn}: only basic slices (e.g. ens.neurons[2:10]) of the "
+                "post neurons are supported, not advanced indexing (got "
+                f"{post_slice!r}); connect to a contiguous slice or to all neurons"
+            )
+    else:
+        post_slice = slice(None)  # weights cover every post neuron
+
+    # --- filtered activities
+    pre_activities = (
+        slice_signal(model, model.sig[conn.pre_obj]["out"], conn.pre_slice)
+        if isinstance(conn.pre_obj, Neurons)
+        else model.sig[conn.pre_obj]["out"]
+    )
+    post_activities = model.sig[post_ens.neurons]["out"][post_slice]
+    pre_filtered = build_or_passthrough(model, hpes.pre_synapse, pre_activities)
+    post_filtered = build_or_passthrough(model, hpes.post_synapse, post_activities)
+    n_pre, n_post = pre_filtered.size, post_filtered.size
+
+    weights = model.sig[conn]["weights"]
+    if weights.shape != (n_post, n_pre):  # pragma: no cover (nengo validates)
+        raise BuildError(
+            f"{hpes} on {conn}: weights have shape {weights.shape}, expected "
+            f"(n_post, n_pre) = {(n_post, n_pre)}"
+        )
+
+    theta0 = _theta_init(model, hpes, post_ens, post_slice, n_post)
+    theta = _build_theta(model, hpes.theta_synapse, post_activities, theta0)
+
+    # --- local error: scaled encoders (gain / radius) times the error
+    encoders = model.sig[post_ens]["encoders"]
+    if isinstance(conn.post_obj, Neurons):
+        encoders = encoders[post_slice]
+        padded_error = error
+    elif conn.post_obj is conn.post:
+        padded_error = error
+    else:
+        # pad the error to the full state instead of slicing encoders on axis 1
+        padded_error = Signal(shape=(encoders.shape[1],), name="HPES:padded_error")
+        model.add_op(Copy(error, padded_error, dst_slice=conn.post_slice))
+    local_error = Signal(shape=(n_post,), name="HPES:local_error")
+    model.add_op(Reset(local_error))
+    model.add_op(DotInc(encoders, padded_error, local_error, tag="HPES:encode"))
+
+    # --- per post neuron constants
+    built_post = model.params[post_ens]
+    gain = np.asarray(built_post.gain, dtype=np.float64)[post_slice]
+    if hpes.unsupervised_scale == "auto":
+        max_rates = _max_rates(post_ens, built_post, post_slice)
+        scale = np.zeros(n_post)
+        active = max_rates > 0
+        scale[active] = 1.0 / (n_pre * max_rates[active] ** 2)
+    else:
+        scale = np.full(n_post, hpes.unsupervised_scale)
+
+    delta = model.sig[rule]["delta"]
+    fused = _remove_delta_copy(model, delta, weights)
+    post_factor = pre_factor = None
+    if fused:
+        post_factor = Signal(shape=(n_post,), name="HPES:post_factor")
+        pre_factor = Signal(shape=(n_pre,), name="HPES:pre_factor")
+        model.add_op(RankOneInc(post_factor, pre_factor, weights, tag="HPES:apply"))
+    op = SimHPES(
+        pre_filtered,
+        post_filtered,
+        theta,
+        local_error,
+        delta,
+        learning_rate=hpes.learning_rate,
+        supervision_ratio=hpes.supervision_ratio,
+        unsupervised_scale=scale,
+        gain=gain,
+        post_factor=post_factor,
+        pre_factor=pre_factor,
+        tag="HPES",
+    )
+    if fused:
+        op.delta_needed = _SignalRead(model, delta, op)
+    model.add_op(op)
+
+    # expose these for probes
+    model.sig[rule]["error"] = error
+    model.sig[rule]["local_error"] = local_error
+    model.sig[rule]["pre_filtered"] = pre_filtered
+    model.sig[rule]["post_filtered"] = post_filtered
+    model.sig[rule]["theta"] = theta

@@ -1,0 +1,279 @@
+"""
+The hPES learning rule type (front end: parameters only, no numerics).
+
+This module is the first of the package's three layers. It declares what a user
+passes to ``nengo.Connection(learning_rule_type=...)`` and validates it; the
+reference operator and build function live in `nengo_hpes.builder`.
+"""
+
+import warnings
+
+import numpy as np
+from nengo.exceptions import ValidationError
+from nengo.learning_rules import LearningRuleType
+from nengo.params import Default, NumberParam, Parameter
+from nengo.synapses import Lowpass, SynapseParam
+from nengo.utils.numpy import is_array_like, is_number
+
+
+class UnsupervisedScaleParam(Parameter):
+    """
+    The scale of the unsupervised (BCM) term: a number >= 0, or ``"auto"``.
+
+    ``"auto"`` is resolved per connection at build time (see `.HPES`).
+    """
+
+    equatable = True
+    strategies = ("auto",)
+
+    def coerce(self, instance, value):
+        if isinstance(value, str):
+            if value not in self.strategies:
+                raise ValidationError(
+                    f"Must be a number >= 0 or one of {self.strategies} "
+                    f"(got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+        else:
+            if is_array_like(value) and np.shape(value) == ():
+                value = np.asarray(value).item()
+            if not is_number(value) or isinstance(value, bool):
+                raise ValidationError(
+                    f"Must be a number >= 0 or one of {self.strategies} "
+                    f"(got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+            if not np.isfinite(value) or value < 0:
+                raise ValidationError(
+                    f"Value must be finite and greater than or equal to 0 "
+                    f"(got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+            value = float(value)
+        return super().coerce(instance, value)
+
+
+class ThetaInitParam(Parameter):
+    """
+    The starting value of the BCM threshold theta, in Hz.
+
+    One of ``None`` (start at 0, as `nengo.BCM`), a number >= 0 (every post
+    neuron), a 1-D sequence of numbers >= 0 (one per post neuron; stored as a
+    tuple so that the rule stays hashable and its repr evaluates), or a named
+    strategy: ``"rates"`` (each post neuron's mean rate over its ensemble's
+    evaluation points) or ``"max_rates"`` (each post neuron's rate at the
+    edge of its ensemble's radius along its encoder).
+    """
+
+    equatable = True
+    strategies = ("rates", "max_rates")
+
+    def coerce(self, instance, value):
+        if value is None:
+            pass
+        elif isinstance(value, str):
+            if value not in self.strategies:
+                raise ValidationError(
+                    f"Must be None, a number >= 0, an array of numbers >= 0, or one "
+                    f"of {self.strategies} (got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+        else:
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0:
+                raise ValidationError(
+                    "Must be None, a number >= 0, a 1-D array of numbers >= 0, or one "
+                    f"of {self.strategies} (got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+            if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+                raise ValidationError(
+                    "Values must be finite and greater than or equal to 0 "
+                    f"(got {value!r})",
+                    attr=self.name,
+                    obj=instance,
+                )
+            value = float(arr) if arr.ndim == 0 else tuple(float(v) for v in arr)
+        return super().coerce(instance, value)
+
+
+class HPES(LearningRuleType):
+    r"""
+    Homeostatic Prescribed Error Sensitivity (hPES) learning rule.
+
+    Combines supervised PES and unsupervised BCM in one update of a full
+    ``post.n_neurons x pre.n_neurons`` weight matrix (Bekolay, Kolbeck &
+    Eliasmith, 2013). Per time step, for post neuron :math:`j` and pre neuron
+    :math:`i`:
+
+    .. math::
+
+       \Delta \omega_{ji} = a_i \left[
+           -\frac{\kappa \, dt \, S}{n_{pre}} \, \epsilon_j
+           + \kappa \, dt \, (1 - S) \, \beta_j \, \alpha_j \,
+             a_j (a_j - \theta_j) \right]
+
+    where
+
+    * :math:`\kappa` is ``learning_rate`` and :math:`S` is ``supervision_ratio``;
+    * :math:`a_i` is the pre activity filtered by ``pre_synapse``, in Hz;
+    * :math:`a_j` is the post activity filtered by ``post_synapse``, in Hz;
+    * :math:`\theta_j` is the post activity filtered by ``theta_synapse``
+      (in Hz), started at ``theta_init``;
+    * :math:`\epsilon_j = (\alpha_j / r) \, e_j \cdot E` is the local error:
+      the error :math:`E` connected to the rule, projected onto post neuron
+      :math:`j`'s encoder :math:`e_j` and scaled by its gain :math:`\alpha_j`
+      over the post radius :math:`r`, exactly as in `nengo.PES`;
+    * :math:`\beta_j` is ``unsupervised_scale`` (a number, the same for all
+      post neurons, or ``"auto"``: see below);
+    * :math:`n_{pre}` is the number of pre neurons.
+
+    Conventions, and why:
+
+    * **Error sign**: :math:`E = \text{actual} - \text{target}` and the
+      supervised term is negative, as in `nengo.PES` (the 2013 paper wrote
+      target - actual with a plus sign; the update is the same).
+    * **1/n_pre on the supervised term** and the scaled encoders make
+      ``supervision_ratio=1`` exactly `nengo.PES` with the same learning rate.
+    * **No 1/n on the BCM term** and :math:`\theta` filtered from the raw post
+      spikes make ``supervision_ratio=0, unsupervised_scale=1`` exactly
+      `nengo.BCM` when the post gains are 1 (the paper's BCM term carries the
+      gain :math:`\alpha_j`, so general gains differ by that factor) and
+      ``theta_init=None``.
+    * ``unsupervised_scale="auto"`` (the default) sets, per connection at build
+      time, :math:`\beta_j = 1 / (n_{pre} \hat{r}_j^2)` with :math:`\hat{r}_j`
+      post neuron :math:`j`'s maximum firing rate (its rate at the radius along
+      its encoder). The bracket then reads
+      :math:`(\alpha_j / n_{pre}) [-S \, e_j \cdot E / r + (1 - S)
+      (a_j / \hat{r}_j) ((a_j - \theta_j) / \hat{r}_j)]`: both terms are
+      dimensionless and of order one whatever the firing rates and ensemble
+      sizes, so the same ``supervision_ratio`` means the same balance on a
+      50 Hz channel and on a 400 Hz classifier. A raw number :math:`\beta` is
+      used as is (:math:`\beta_j = \beta`), which keeps the literal formula and
+      the exact `nengo.BCM` reduction.
+
+    Parameters
+    ----------
+    learning_rate : float, optional
+        :math:`\kappa`, >= 0. With ``supervision_ratio=S`` the supervised term
+        equals ``nengo.PES(learning_rate=learning_rate * S)``.
+    supervision_ratio : float, optional
+        :math:`S` in [0, 1]: 1 is PES, 0 is (gain-weighted) BCM.
+    unsupervised_scale : float or "auto", optional
+        :math:`\beta` >= 0, or ``"auto"`` (see above).
+    pre_synapse : `~nengo.synapses.Synapse`, optional
+        Filter of the pre activities :math:`a_i`.
+    post_synapse : `~nengo.synapses.Synapse`, optional
+        Filter of the post activities :math:`a_j`. ``Default`` means the same as
+        ``pre_synapse`` (as in `nengo.BCM`).
+    theta_synapse : `~nengo.synapses.Synapse`, optional
+        Filter of the post spikes that gives :math:`\theta_j`.
+    theta_init : None, float, array_like or str, optional
+        Where :math:`\theta_j` starts, in Hz: ``None`` is 0 (as `nengo.BCM`); a
+        number or an array of ``post.n_neurons`` numbers; ``"rates"`` (each post
+        neuron's mean rate over its ensemble's evaluation points) or
+        ``"max_rates"``. Needs a ``theta_synapse`` with state.
+
+    Attributes
+    ----------
+    learning_rate : float
+        :math:`\kappa`.
+    supervision_ratio : float
+        :math:`S`.
+    unsupervised_scale : float or str
+        :math:`\beta` or ``"auto"``.
+    pre_synapse : `~nengo.synapses.Synapse`
+        Filter of the pre activities.
+    post_synapse : `~nengo.synapses.Synapse`
+        Filter of the post activities.
+    theta_synapse : `~nengo.synapses.Synapse`
+        Filter that gives theta.
+    theta_init : None, float, tuple or str
+        Where theta starts.
+
+    Notes
+    -----
+    The rule needs the post neurons' activities, so it only acts on full
+    weight matrices: ``Ensemble -> Ensemble`` with a weight solver
+    (``solver=nengo.solvers.LstsqL2(weights=True)``), ``Ensemble -> Neurons``
+    and ``Neurons -> Neurons``. The error connected to ``conn.learning_rule``
+    always has the post ensemble's dimensionality (``size_in="post_state"``)
+    and is projected onto the post neurons' scaled encoders, exactly as with
+    `nengo.PES`.
+
+    References
+    ----------
+    .. [1] Bekolay, T., Kolbeck, C., & Eliasmith, C. (2013). Simultaneous
+       unsupervised and supervised learning of cognitive functions in
+       biologically plausible spiking neural networks. In Proceedings of the
+       35th Annual Conference of the Cognitive Science Society (pp. 169-174).
+    """
+
+    modifies = "weights"
+    probeable = ("error", "pre_filtered", "post_filtered", "theta", "delta")
+
+    learning_rate = NumberParam("learning_rate", low=0, readonly=True, default=1e-4)
+    supervision_ratio = NumberParam(
+        "supervision_ratio", low=0, high=1, readonly=True, default=0.9
+    )
+    unsupervised_scale = UnsupervisedScaleParam(
+        "unsupervised_scale", default="auto", readonly=True
+    )
+    pre_synapse = SynapseParam("pre_synapse", default=Lowpass(tau=0.005), readonly=True)
+    post_synapse = SynapseParam("post_synapse", default=None, readonly=True)
+    theta_synapse = SynapseParam(
+        "theta_synapse", default=Lowpass(tau=20.0), readonly=True
+    )
+    theta_init = ThetaInitParam(
+        "theta_init", default="rates", optional=True, readonly=True
+    )
+
+    def __init__(
+        self,
+        learning_rate=Default,
+        supervision_ratio=Default,
+        unsupervised_scale=Default,
+        pre_synapse=Default,
+        post_synapse=Default,
+        theta_synapse=Default,
+        theta_init=Default,
+    ):
+        super().__init__(learning_rate, size_in="post_state")
+        self.supervision_ratio = supervision_ratio
+        self.unsupervised_scale = unsupervised_scale
+        self.pre_synapse = pre_synapse
+        self.post_synapse = (
+            self.pre_synapse if post_synapse is Default else post_synapse
+        )
+        self.theta_synapse = theta_synapse
+        self.theta_init = theta_init
+
+        if self.theta_init is not None and self.theta_synapse is None:
+            raise ValidationError(
+                "theta_init needs a theta_synapse to hold it; with "
+                "theta_synapse=None theta is the raw post activity, so use "
+                f"theta_init=None (got theta_init={self.theta_init!r})",
+                attr="theta_init",
+                obj=self,
+            )
+
+        supervised_rate = self.learning_rate * self.supervision_ratio
+        if supervised_rate >= 1.0:
+            warnings.warn(
+                "This learning rate is very high, and can result in floating point "
+                "errors from too much current (learning_rate * supervision_ratio = "
+                f"{supervised_rate:g}, as nengo.PES warns for learning_rate >= 1)."
+            )
+
+    @property
+    def _argreprs(self):
+        argreprs = super()._argreprs
+        default_post = f"post_synapse={self.pre_synapse!r}"
+        if default_post in argreprs:
+            argreprs.remove(default_post)
+        return argreprs

@@ -1,0 +1,56 @@
+"""Metrics used to judge learned networks (no simulator dependencies)."""
+
+import numpy as np
+from nengo.exceptions import ValidationError
+
+
+def gini_index(weights, axis=None):
+    r"""
+    Gini index of the absolute values of a weight matrix: 0 dense, 1 sparse.
+
+    The measure used by Bekolay et al. (2013) to show that BCM sparsifies
+    weights (Hurley & Rickard, 2009). For sorted magnitudes
+    :math:`c_{(1)} \le \dots \le c_{(N)}`:
+
+    .. math:: G = 1 - 2 \sum_{k=1}^{N} \frac{c_{(k)}}{\|c\|_1}
+                  \frac{N - k + 1/2}{N}
+
+    Parameters
+    ----------
+    weights : array_like
+        The weights. Their absolute values are used.
+    axis : int, optional
+        Compute one index per slice along this axis' complement (e.g. ``axis=1``
+        gives one index per row). None (default) uses every element.
+
+    Returns
+    -------
+    float or ndarray
+        The index; 0 where all magnitudes are zero.
+    """
+    c = np.abs(np.asarray(weights, dtype=np.float64))
+    if c.size == 0:
+        raise ValidationError(
+            "Must have at least one element (got an empty array)", attr="weights"
+        )
+    if axis is None:
+        c = c.reshape(1, -1)
+        axis = 1
+        squeeze = True
+    else:
+        squeeze = False
+    c = np.sort(np.moveaxis(c, axis, -1), axis=-1)
+    n = c.shape[-1]
+    k = np.arange(1, n + 1)
+    total = c.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = 1 - 2 * np.sum(c / total * (n - k + 0.5) / n, axis=-1)
+    g = np.where(total[..., 0] > 0, g, 0.0)
+    return float(g[0]) if squeeze else g
+
+
+def rmse(actual, target, axis=None):
+    """Root mean squared error between two arrays."""
+    actual = np.asarray(actual)
+    target = np.asarray(target)
+    return np.sqrt(np.mean((actual - target) ** 2, axis=axis))

@@ -1,0 +1,220 @@
+"""
+Ready-made networks for demonstrations, tests and notebooks.
+
+`communication_channel` builds the classic learning task: ``post`` must learn,
+through a learned full weight matrix from ``pre``, to represent what ``pre``
+represents. An error population computes ``post - pre`` and drives the rule
+until ``learn_time``; then it is inhibited, learning stops (up to the rule's
+unsupervised term, which needs no error) and the test window begins.
+`run_channel` simulates it and returns the numbers a reader wants.
+"""
+
+import dataclasses
+
+import nengo
+import numpy as np
+from nengo.exceptions import ValidationError
+
+from nengo_hpes.metrics import gini_index, rmse
+
+
+def _check_positive(name, value, integer=False):
+    kind = "integer" if integer else "number"
+    ok = value > 0 and (not integer or int(value) == value)
+    if not ok:
+        raise ValidationError(
+            f"Must be a positive {kind} (got {value!r})", attr=name, obj="channel"
+        )
+
+
+def communication_channel(
+    learning_rule_type,
+    dimensions=1,
+    n_neurons=100,
+    learn_time=10.0,
+    input_process=None,
+    seed=None,
+    weights_sample_every=0.1,
+):
+    """
+    Build a communication channel whose ``pre -> post`` weights are learned.
+
+    The learned connection is ``Ensemble -> Ensemble`` with a weight solver,
+    initialised to compute a random constant function (so the weights start
+    as a full matrix that does the wrong thing). The error ``post - pre``
+    (actual - target, nengo's sign) is represented by an ``error`` ensemble
+    and connected to the rule; after ``learn_time`` a large negative current
+    (-10 per neuron, far below any LIF threshold) silences ``error``.
+
+    Parameters
+    ----------
+    learning_rule_type : LearningRuleType or None
+        The rule on the ``pre -> post`` connection (None: no learning).
+    dimensions : int, optional
+        Dimensionality of the channel.
+    n_neurons : int, optional
+        Neurons per dimension in ``pre``, ``post`` and ``error``.
+    learn_time : float, optional
+        Seconds with learning on (error population active).
+    input_process : `~nengo.Process`, optional
+        The input signal; default band-limited white noise (5 Hz, rms 0.3 per
+        dimension, 10 s period).
+    seed : int, optional
+        Network seed.
+    weights_sample_every : float, optional
+        Sampling period of the weight probe, in seconds.
+
+    Returns
+    -------
+    `nengo.Network`
+        With attributes ``stim``, ``pre``, ``post``, ``error``, ``conn``,
+        ``learn_time`` and the probes ``p_stim``, ``p_pre``, ``p_post``,
+        ``p_error``, ``p_weights``.
+    """
+    _check_positive("dimensions", dimensions, integer=True)
+    _check_positive("n_neurons", n_neurons, integer=True)
+    if not learn_time >= 0:
+        raise ValidationError(
+            f"Must be >= 0 (got {learn_time!r})", attr="learn_time", obj="channel"
+        )
+    _check_positive("weights_sample_every", weights_sample_every)
+    if input_process is None:
+        input_process = nengo.processes.WhiteSignal(period=10.0, high=5, rms=0.3)
+
+    n = n_neurons * dimensions
+    with nengo.Network(seed=seed, label="communication channel") as net:
+        net.learn_time = learn_time
+        net.stim = nengo.Node(input_process, size_out=dimensions, label="stim")
+        net.pre = nengo.Ensemble(n, dimensions, label="pre")
+        net.post = nengo.Ensemble(n, dimensions, label="post")
+        net.error = nengo.Ensemble(n, dimensions, label="error")
+        nengo.Connection(net.stim, net.pre)
+
+        start = np.random.RandomState(seed).uniform(-0.5, 0.5, size=dimensions)
+        net.conn = nengo.Connection(
+            net.pre,
+            net.post,
+            function=lambda x, start=start: start,
+            solver=nengo.solvers.LstsqL2(weights=True),
+            learning_rule_type=learning_rule_type,
+        )
+        nengo.Connection(net.post, net.error)
+        nengo.Connection(net.pre, net.error, transform=-1)
+        if learning_rule_type is not None:
+            nengo.Connection(net.error, net.conn.learning_rule)
+
+        net.gate = nengo.Node(lambda t: 0.0 if t < learn_time else 1.0, label="gate")
+        nengo.Connection(
+            net.gate, net.error.neurons, transform=-10 * np.ones((n, 1)), synapse=None
+        )
+
+        net.p_stim = nengo.Probe(net.stim, synapse=0.01)
+        net.p_pre = nengo.Probe(net.pre, synapse=0.01)
+        net.p_post = nengo.Probe(net.post, synapse=0.01)
+        net.p_error = nengo.Probe(net.error, synapse=0.01)
+        net.p_weights = nengo.Probe(
+            net.conn, "weights", sample_every=weights_sample_every
+        )
+    return net
+
+
+@dataclasses.dataclass
+class ChannelResult:
+    """What `run_channel` measured (times in seconds; RMSE over dimensions)."""
+
+    label: str
+    t: np.ndarray
+    stim: np.ndarray
+    pre: np.ndarray
+    post: np.ndarray
+    error: np.ndarray
+    weights_t: np.ndarray
+    weights: np.ndarray
+    learn_time: float
+    test_rmse: float
+    gini_start: float
+    gini_end: float
+    gini_t: np.ndarray
+    wall_time: float
+
+    def time_to_rmse(self, threshold, window=1.0):
+        """
+        First time at which the RMSE of ``post - pre`` over the preceding
+        ``window`` seconds falls below ``threshold``; NaN if it never does.
+        """
+        dt = self.t[1] - self.t[0]
+        k = max(1, int(round(window / dt)))
+        sq = np.mean((self.post - self.pre) ** 2, axis=1)
+        moving = np.sqrt(np.convolve(sq, np.ones(k) / k, mode="valid"))
+        below = np.flatnonzero(moving < threshold)
+        return float(self.t[below[0] + k - 1]) if below.size else float("nan")
+
+    def summary(self):
+        """One dictionary of the headline numbers."""
+        return {
+            "rule": self.label,
+            "test_rmse": self.test_rmse,
+            "gini_start": self.gini_start,
+            "gini_end": self.gini_end,
+            "wall_time_s": self.wall_time,
+        }
+
+
+def run_channel(
+    learning_rule_type,
+    label=None,
+    test_time=5.0,
+    simulator=nengo.Simulator,
+    progress_bar=False,
+    **kwargs,
+):
+    """
+    Build and run `communication_channel`; return a `ChannelResult`.
+
+    The test RMSE is that of ``post - pre`` (filtered 10 ms) over the test
+    window, after learning stopped.
+
+    Parameters
+    ----------
+    learning_rule_type : LearningRuleType or None
+        The rule to learn with.
+    label : str, optional
+        Name for tables and plots (default: ``repr`` of the rule).
+    test_time : float, optional
+        Seconds of testing after ``learn_time``.
+    simulator : callable, optional
+        Simulator class (``nengo.Simulator`` or a compatible one).
+    progress_bar : bool, optional
+        Show nengo's progress bar.
+    **kwargs
+        Passed to `communication_channel`.
+    """
+    import time
+
+    _check_positive("test_time", test_time)
+    net = communication_channel(learning_rule_type, **kwargs)
+    with simulator(net, progress_bar=progress_bar) as sim:
+        t0 = time.perf_counter()
+        sim.run(net.learn_time + test_time)
+        wall = time.perf_counter() - t0
+    t = sim.trange()
+    test = t > net.learn_time
+    weights = sim.data[net.p_weights]
+    weights_t = sim.trange(sample_every=net.p_weights.sample_every)
+    gini_t = np.array([gini_index(w) for w in weights])
+    return ChannelResult(
+        label=repr(learning_rule_type) if label is None else label,
+        t=t,
+        stim=sim.data[net.p_stim],
+        pre=sim.data[net.p_pre],
+        post=sim.data[net.p_post],
+        error=sim.data[net.p_error],
+        weights_t=weights_t,
+        weights=weights,
+        learn_time=net.learn_time,
+        test_rmse=float(rmse(sim.data[net.p_post][test], sim.data[net.p_pre][test])),
+        gini_start=float(gini_t[0]),
+        gini_end=float(gini_t[-1]),
+        gini_t=gini_t,
+        wall_time=wall,
+    )
