@@ -12,7 +12,6 @@ from nengo.builder.ensemble import get_activities
 from nengo.builder.learning_rules import (
     build_or_passthrough,
     get_post_ens,
-    get_pre_ens,
 )
 from nengo.builder.operator import Copy, DotInc, Reset
 from nengo.builder.processes import SimProcess
@@ -118,14 +117,18 @@ class SimHPES(Operator):
     ):
         super().__init__(tag=tag)
         if (post_factor is None) != (pre_factor is None):
-            raise BuildError("SimHPES needs both post_factor and pre_factor, or neither")
+            raise BuildError(
+                "SimHPES needs both post_factor and pre_factor, or neither"
+            )
         self.learning_rate = learning_rate
         self.supervision_ratio = supervision_ratio
         n_post = post_filtered.shape[0]
         self.unsupervised_scale = np.broadcast_to(
             np.asarray(unsupervised_scale, dtype=np.float64), (n_post,)
         ).copy()
-        self.gain = np.broadcast_to(np.asarray(gain, dtype=np.float64), (n_post,)).copy()
+        self.gain = np.broadcast_to(
+            np.asarray(gain, dtype=np.float64), (n_post,)
+        ).copy()
         self.delta_needed = True
 
         self.sets = []
@@ -418,7 +421,6 @@ def build_hpes(model, hpes, rule):
     more than once with the same `.HPES` instance.
     """
     conn = rule.connection
-    pre_ens = get_pre_ens(conn)
     post_ens = get_post_ens(conn)
     if not isinstance(post_ens, Ensemble):  # pragma: no cover (nengo validates)
         raise BuildError(f"{hpes} needs neurons after the connection, got {post_ens}")

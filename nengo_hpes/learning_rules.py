@@ -267,13 +267,16 @@ class HPES(LearningRuleType):
             warnings.warn(
                 "This learning rate is very high, and can result in floating point "
                 "errors from too much current (learning_rate * supervision_ratio = "
-                f"{supervised_rate:g}, as nengo.PES warns for learning_rate >= 1)."
+                f"{supervised_rate:g}, as nengo.PES warns for learning_rate >= 1).",
+                stacklevel=3,
             )
 
     @property
     def _argreprs(self):
-        argreprs = super()._argreprs
-        default_post = f"post_synapse={self.pre_synapse!r}"
-        if default_post in argreprs:
-            argreprs.remove(default_post)
+        # post_synapse is shown only when it differs from pre_synapse (its
+        # Default); nengo.BCM also hides post_synapse=None, which then
+        # evaluates back to pre_synapse, so compare with pre_synapse instead
+        argreprs = [a for a in super()._argreprs if not a.startswith("post_synapse=")]
+        if self.post_synapse != self.pre_synapse:
+            argreprs.append(f"post_synapse={self.post_synapse!r}")
         return argreprs

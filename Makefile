@@ -1,0 +1,40 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   create .venv, install, run the main job (PES vs hPES channel)
+#   make test   create/update .venv, run the linters and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SOURCES := nengo_hpes tests benchmarks
+
+.PHONY: demo test lint pytest test-slow bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# tensorflow==2.12.1 first: nengo-dl depends on the name `tensorflow`, and
+	# 2.12 is the newest release that NengoDL 3.6.0 imports on Python 3.11
+	$(BIN)/python -m pip install --quiet "tensorflow==2.12.1"
+	$(BIN)/python -m pip install --quiet -e ".[all]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m nengo_hpes.demo --out demo-output
+
+lint: $(STAMP)
+	$(BIN)/black --check $(SOURCES)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/codespell nengo_hpes tests benchmarks README.md docs
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+test: lint pytest
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_reference.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info demo-output

@@ -1,0 +1,445 @@
+"""
+Behaviour of HPES in a simulator: exact reductions, NumPy reference, timing.
+
+Every test here uses the ``Simulator`` fixture of nengo's pytest plugin, so the
+same tests can run on another backend.
+"""
+
+import warnings
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import BuildError, ValidationError
+
+from nengo_hpes import HPES
+from nengo_hpes.builder import RankOneInc, SimHPES
+
+DT = 0.001
+
+
+def _error_node(dims, seed):
+    """A deterministic, time-varying error signal (so results do not hinge on E)."""
+    phases = np.random.RandomState(seed).uniform(0, 2 * np.pi, size=dims)
+    return nengo.Node(
+        lambda t: 0.5 * np.sin(2 * np.pi * 3 * t + phases), size_out=dims, label="E"
+    )
+
+
+def weights_net(rule, kind="ens", seed=0, dims=2, n_pre=30, n_post=40, post_gain=None):
+    """
+    A network with one learned connection and every object seeded, so that two
+    rules build identical networks apart from the rule.
+
+    kind: "ens" (Ensemble -> Ensemble, weight solver), "neurons" (Neurons ->
+    Neurons), "ens_neurons" (Ensemble -> Neurons).
+    """
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(
+            lambda t: np.sin(2 * np.pi * t * np.arange(1, dims + 1)), label="stim"
+        )
+        pre = nengo.Ensemble(n_pre, dims, seed=seed + 1, label="pre")
+        kw = {}
+        if post_gain is not None:
+            kw = dict(
+                gain=post_gain * np.ones(n_post), bias=np.linspace(0.2, 3.0, n_post)
+            )
+        post = nengo.Ensemble(n_post, dims, seed=seed + 2, label="post", **kw)
+        nengo.Connection(stim, pre, seed=seed + 3)
+        if kind == "ens":
+            conn = nengo.Connection(
+                pre,
+                post,
+                solver=nengo.solvers.LstsqL2(weights=True),
+                seed=seed + 4,
+                learning_rule_type=rule,
+            )
+        elif kind == "neurons":
+            transform = np.random.RandomState(seed).uniform(
+                -1e-3, 1e-3, (n_post, n_pre)
+            )
+            conn = nengo.Connection(
+                pre.neurons,
+                post.neurons,
+                transform=transform,
+                seed=seed + 4,
+                learning_rule_type=rule,
+            )
+        elif kind == "ens_neurons":
+            transform = np.random.RandomState(seed).uniform(-0.1, 0.1, (n_post, dims))
+            with warnings.catch_warnings():
+                # nengo requires solver.weights for a weights rule on Ensemble ->
+                # Neurons, then warns that it has no effect
+                warnings.simplefilter("ignore", UserWarning)
+                conn = nengo.Connection(
+                    pre,
+                    post.neurons,
+                    transform=transform,
+                    solver=nengo.solvers.LstsqL2(weights=True),
+                    seed=seed + 4,
+                    learning_rule_type=rule,
+                )
+        err = _error_node(dims, seed)
+        # the same error connection exists in every network, so the object graph
+        # (and hence every derived seed) is the same whatever the rule
+        lrs = [conn.learning_rule] if not isinstance(rule, list) else conn.learning_rule
+        sink = nengo.Node(size_in=dims, label="sink")
+        for lr in lrs:
+            target = lr if lr.learning_rule_type.size_in != 0 else sink
+            nengo.Connection(err, target, seed=seed + 5, synapse=None)
+        net.conn = conn
+        net.pre, net.post = pre, post
+        net.p_weights = nengo.Probe(conn, "weights")
+    return net
+
+
+def run_weights(Simulator, net, steps=50, dt=DT):
+    with Simulator(net, dt=dt, progress_bar=False) as sim:
+        sim.run_steps(steps)
+    return sim, sim.data[net.p_weights]
+
+
+@pytest.mark.parametrize("kind", ["ens", "neurons", "ens_neurons"])
+def test_supervised_limit_is_pes(Simulator, seed, kind, plt):
+    """S = 1 gives nengo.PES's weights (<= 1e-12), whatever the other parameters."""
+    kappa = 3e-4
+    _, w_pes = run_weights(Simulator, weights_net(nengo.PES(kappa), kind, seed))
+    rule = HPES(kappa, supervision_ratio=1.0, unsupervised_scale=5.0, theta_init=None)
+    sim, w_hpes = run_weights(Simulator, weights_net(rule, kind, seed))
+
+    plt.plot(w_pes[:, :3, 0], "k")
+    plt.plot(w_hpes[:, :3, 0], "r--")
+    assert np.abs(w_hpes - w_pes).max() <= 1e-12
+    # ... and the weights did change (the comparison is not vacuous)
+    assert np.abs(w_pes[-1] - w_pes[0]).max() > 1e-6
+
+
+def test_supervised_limit_delta_matches_pes(Simulator, seed):
+    """The probed delta is nengo.PES's delta too (and probing it changes nothing)."""
+    kappa = 3e-4
+    nets = []
+    for rule in (nengo.PES(kappa), HPES(kappa, supervision_ratio=1.0)):
+        net = weights_net(rule, "ens", seed)
+        with net:
+            net.p_delta = nengo.Probe(net.conn.learning_rule, "delta")
+        nets.append(net)
+    sims = [run_weights(Simulator, net)[0] for net in nets]
+    d_pes, d_hpes = (sim.data[net.p_delta] for sim, net in zip(sims, nets))
+    assert np.abs(d_hpes - d_pes).max() <= 1e-15
+    assert np.abs(d_pes).max() > 0
+    w = [sim.data[net.p_weights] for sim, net in zip(sims, nets)]
+    assert np.abs(w[1] - w[0]).max() <= 1e-12
+    # delta computed at step k reaches the weights at step k + 1
+    assert np.allclose(np.diff(w[1], axis=0), d_hpes[:-1], rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["ens", "neurons"])
+def test_unsupervised_limit_is_bcm(Simulator, seed, kind):
+    """S = 0, beta = 1, unit gains, theta from 0: nengo.BCM's weights exactly."""
+    kappa = 2e-9
+    kw = dict(kind=kind, seed=seed, post_gain=1.0)
+    _, w_bcm = run_weights(Simulator, weights_net(nengo.BCM(kappa), **kw))
+    rule = HPES(
+        kappa,
+        supervision_ratio=0.0,
+        unsupervised_scale=1.0,
+        theta_synapse=nengo.BCM.theta_synapse.default,
+        theta_init=None,
+    )
+    _, w_hpes = run_weights(Simulator, weights_net(rule, **kw))
+    assert np.abs(w_hpes - w_bcm).max() <= 1e-12
+    assert np.abs(w_bcm[-1] - w_bcm[0]).max() > 1e-9
+
+
+def test_pes_bcm_composition_equivalent(Simulator, seed):
+    """
+    With unit gains, HPES(kappa, S) equals [PES(kappa S), BCM(kappa (1 - S) beta)]
+    on the same connection (up to floating-point rounding).
+    """
+    kappa, s, beta = 4e-4, 0.7, 1e-5
+    kw = dict(kind="neurons", seed=seed, post_gain=1.0)
+    composition = [nengo.PES(kappa * s), nengo.BCM(kappa * (1 - s) * beta)]
+    _, w_comp = run_weights(Simulator, weights_net(composition, **kw), steps=100)
+    rule = HPES(kappa, s, beta, theta_synapse=nengo.BCM.theta_synapse.default,
+                theta_init=None)  # fmt: skip
+    _, w_hpes = run_weights(Simulator, weights_net(rule, **kw), steps=100)
+    assert np.allclose(w_hpes, w_comp, rtol=1e-9, atol=1e-13)
+    assert not np.allclose(w_comp[-1], w_comp[0], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["ens", "neurons"])
+@pytest.mark.parametrize("theta_init", [None, "rates", 25.0])
+def test_intermediate_matches_numpy(Simulator, seed, kind, theta_init, allclose):
+    """Weights equal an independent NumPy computation from the probed signals."""
+    kappa, s, steps = 5e-4, 0.6, 60
+    rule = HPES(kappa, s, unsupervised_scale="auto", theta_init=theta_init,
+                theta_synapse=nengo.Lowpass(0.05))  # fmt: skip
+    net = weights_net(rule, kind, seed)
+    with net:
+        lr = net.conn.learning_rule
+        probes = {k: nengo.Probe(lr, k) for k in HPES.probeable}
+    sim, w = run_weights(Simulator, net, steps=steps)
+    pre = sim.data[probes["pre_filtered"]]
+    post = sim.data[probes["post_filtered"]]
+    theta = sim.data[probes["theta"]]
+    err = sim.data[probes["error"]]
+
+    built = sim.data[net.post]
+    enc = built.scaled_encoders  # encoders * gain / radius
+    gain = built.gain
+    n_pre = pre.shape[1]
+    max_rates = net.post.neuron_type.rates(np.ones((1, len(gain))), gain, built.bias)[0]
+    beta = 1.0 / (n_pre * max_rates**2)
+
+    w_ref = [w[0]]
+    for k in range(steps - 1):
+        local_error = enc @ err[k]
+        v = -kappa * DT * s / n_pre * local_error + kappa * DT * (
+            1 - s
+        ) * beta * gain * post[k] * (post[k] - theta[k])
+        w_ref.append(w_ref[-1] + np.outer(v, pre[k]))
+    w_ref = np.array(w_ref)
+    assert allclose(w, w_ref, rtol=1e-9, atol=1e-14)
+    assert not np.allclose(w[-1], w[0], rtol=0, atol=1e-7)
+    if theta_init == 25.0:  # theta starts at theta_init and is then filtered
+        a = np.exp(-DT / 0.05)
+        spikes0 = sim.data[probes["post_filtered"]][0] * 0  # shape helper
+        assert theta.shape == spikes0.shape[:0] + (steps, len(gain))
+        assert np.all(np.abs(theta[0] - a * 25.0) <= (1 - a) / DT + 1e-9)
+
+
+def test_theta_init_rates_starts_at_mean_rates(Simulator, seed):
+    rule = HPES(theta_init="rates", theta_synapse=nengo.Lowpass(1000.0))
+    net = weights_net(rule, "ens", seed)
+    with net:
+        p_theta = nengo.Probe(net.conn.learning_rule, "theta")
+    sim, _ = run_weights(Simulator, net, steps=5)
+    built = sim.data[net.post]
+    from nengo.builder.ensemble import get_activities
+
+    rates = get_activities(built, net.post, built.eval_points).mean(axis=0)
+    # with a 1000 s filter, theta barely moves from where it started
+    assert np.allclose(sim.data[p_theta][-1], rates, rtol=1e-3, atol=0.5)
+    assert rates.max() > 10
+
+
+def test_theta_init_array_length_checked(Simulator, seed):
+    net = weights_net(HPES(theta_init=[10.0, 20.0]), "ens", seed)
+    with pytest.raises(BuildError, match="theta_init has 2 values.*40 post neurons"):
+        with Simulator(net):
+            pass
+
+
+def test_reset_restores_weights_and_theta(Simulator, seed):
+    net = weights_net(HPES(theta_init=30.0, supervision_ratio=0.5), "ens", seed)
+    with net:
+        p_theta = nengo.Probe(net.conn.learning_rule, "theta")
+    with Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(40)
+        w1, th1 = sim.data[net.p_weights].copy(), sim.data[p_theta].copy()
+        sim.reset()
+        sim.run_steps(40)
+        w2, th2 = sim.data[net.p_weights], sim.data[p_theta]
+    assert np.array_equal(w1, w2)
+    assert np.array_equal(th1, th2)
+    assert not np.allclose(w1[-1], w1[0])
+
+
+def test_same_seed_same_weights(Simulator, seed):
+    rule = HPES(supervision_ratio=0.5)
+    _, w1 = run_weights(Simulator, weights_net(rule, "ens", seed), steps=30)
+    _, w2 = run_weights(Simulator, weights_net(rule, "ens", seed), steps=30)
+    _, w3 = run_weights(Simulator, weights_net(rule, "ens", seed + 1), steps=30)
+    assert np.array_equal(w1, w2)
+    assert w1.shape != w3.shape or not np.allclose(w1, w3)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        HPES(supervision_ratio=1.0),
+        HPES(supervision_ratio=0.5),
+        HPES(2e-3, supervision_ratio=0.0, unsupervised_scale="auto"),
+    ],
+)
+def test_dt_dependence(Simulator, rule, seed, plt):
+    """Learning is the same at dt = 1e-4 and 1e-3 (as nengo's test_dt_dependence)."""
+    with nengo.Network(seed=seed) as net:
+        u = nengo.Node(lambda t: np.sin(2 * np.pi * t))
+        pre = nengo.Ensemble(50, 1)
+        post = nengo.Ensemble(50, 1)
+        nengo.Connection(u, pre)
+        conn = nengo.Connection(
+            pre,
+            post,
+            function=lambda x: -x,
+            solver=nengo.solvers.LstsqL2(weights=True),
+            learning_rule_type=rule,
+        )
+        nengo.Connection(post, conn.learning_rule)
+        nengo.Connection(pre, conn.learning_rule, transform=-1)
+        p = nengo.Probe(conn, "weights", sample_every=0.01)
+    data = []
+    for dt in (0.0001, 0.001):
+        with Simulator(net, dt=dt, progress_bar=False) as sim:
+            sim.run(0.1)
+        data.append(sim.data[p])
+        plt.plot(sim.trange(sample_every=0.01), data[-1][:, :4, 0])
+    assert np.allclose(data[0], data[1], atol=3e-3)
+    assert not np.allclose(data[1][-1], data[1][0], atol=3e-4)
+
+
+def test_probeable(Simulator, seed):
+    net = weights_net(HPES(), "neurons", seed, n_pre=30, n_post=40, dims=2)
+    with net:
+        probes = {k: nengo.Probe(net.conn.learning_rule, k) for k in HPES.probeable}
+    sim, _ = run_weights(Simulator, net, steps=5)
+    shapes = {k: sim.data[p].shape for k, p in probes.items()}
+    assert shapes == {
+        "error": (5, 2),
+        "pre_filtered": (5, 30),
+        "post_filtered": (5, 40),
+        "theta": (5, 40),
+        "delta": (5, 40, 30),
+    }
+
+
+def test_operators_replace_delta_copy(Simulator, seed):
+    """One SimHPES and one in-place RankOneInc; nengo's delta Copy is gone."""
+    net = weights_net(HPES(), "ens", seed)
+    with Simulator(net, progress_bar=False) as sim:
+        ops = sim.model.operators
+        weights = sim.model.sig[net.conn]["weights"]
+        delta = sim.model.sig[net.conn.learning_rule]["delta"]
+    assert sum(isinstance(op, SimHPES) for op in ops) == 1
+    assert sum(isinstance(op, RankOneInc) and op.target is weights for op in ops) == 1
+    assert not any(
+        isinstance(op, nengo.builder.operator.Copy) and op.src is delta for op in ops
+    )
+
+
+def test_two_hpes_rules_on_one_connection(Simulator, seed):
+    k = 2e-4
+    both_pes = [nengo.PES(k), nengo.PES(2 * k)]
+    both_hpes = [HPES(k, supervision_ratio=1.0), HPES(2 * k, supervision_ratio=1.0)]
+    _, w_pes = run_weights(Simulator, weights_net(both_pes, "ens", seed))
+    _, w_hpes = run_weights(Simulator, weights_net(both_hpes, "ens", seed))
+    assert np.abs(w_hpes - w_pes).max() <= 1e-12
+
+
+def test_sliced_connections_match_pes(Simulator, seed):
+    """Basic slices of pre and post, for every supported connection kind."""
+    k = 3e-4
+    cases = [
+        ("ens post slice", lambda a, b: (a[1:], b[:2]), dict(solver=True)),
+        ("ens pre slice", lambda a, b: (a[0], b), dict(solver=True, function=True)),
+        ("neurons slices", lambda a, b: (a.neurons[5:25], b.neurons[10:30]), {}),
+        ("ens->neurons slice", lambda a, b: (a, b.neurons[::2]), dict(solver=True)),
+    ]
+    for name, make, opts in cases:
+        weights = []
+        for rule in (nengo.PES(k), HPES(k, supervision_ratio=1.0)):
+            with nengo.Network(seed=seed) as net:
+                stim = nengo.Node(lambda t: [np.sin(6 * t), np.cos(6 * t), 0.3])
+                a = nengo.Ensemble(40, 3, seed=1)
+                b = nengo.Ensemble(40, 3, seed=2)
+                nengo.Connection(stim, a)
+                pre, post = make(a, b)
+                rng = np.random.RandomState(seed)
+                kw = {}
+                if opts.get("solver"):
+                    kw["solver"] = nengo.solvers.LstsqL2(weights=True)
+                if opts.get("function"):
+                    kw["function"] = lambda x: [x[0], -x[0], x[0] ** 2]
+                if isinstance(post, nengo.ensemble.Neurons) or (
+                    isinstance(post, nengo.base.ObjView)
+                    and isinstance(post.obj, nengo.ensemble.Neurons)
+                ):
+                    shape = (post.size_in, pre.size_out)
+                    if isinstance(pre, nengo.Ensemble):
+                        shape = (post.size_in, pre.dimensions)
+                    kw["transform"] = rng.uniform(-1e-3, 1e-3, shape)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    conn = nengo.Connection(pre, post, learning_rule_type=rule, **kw)
+                size = conn.learning_rule.size_in
+                nengo.Connection(_error_node(size, seed), conn.learning_rule)
+                p = nengo.Probe(conn, "weights")
+            with Simulator(net, progress_bar=False) as sim:
+                sim.run_steps(40)
+            weights.append(sim.data[p])
+        assert np.abs(weights[1] - weights[0]).max() <= 1e-12, name
+        assert np.abs(weights[0][-1] - weights[0][0]).max() > 1e-7, name
+
+
+def test_sliced_post_neurons_bcm_term(Simulator, seed, allclose):
+    """The unsupervised term on a post-neuron slice uses that slice's activities."""
+    kappa, s = 1e-3, 0.0
+    rule = HPES(kappa, s, unsupervised_scale=1e-6, theta_init=None,
+                theta_synapse=nengo.Lowpass(0.1))  # fmt: skip
+    with nengo.Network(seed=seed) as net:
+        stim = nengo.Node(lambda t: np.sin(6 * t))
+        a = nengo.Ensemble(30, 1)
+        b = nengo.Ensemble(50, 1)
+        nengo.Connection(stim, a)
+        nengo.Connection(stim, b)
+        conn = nengo.Connection(
+            a.neurons, b.neurons[10:40], transform=np.zeros((30, 30)),
+            learning_rule_type=rule,
+        )  # fmt: skip
+        probes = {k: nengo.Probe(conn.learning_rule, k) for k in HPES.probeable}
+        p_w = nengo.Probe(conn, "weights")
+        p_b = nengo.Probe(b.neurons, synapse=nengo.Lowpass(0.005))
+    with Simulator(net, progress_bar=False) as sim:
+        sim.run_steps(50)
+    post = sim.data[probes["post_filtered"]]
+    # a probe's synapse runs in 'update' mode: one step later than the rule's
+    assert allclose(post[:-1], sim.data[p_b][1:, 10:40])
+    gain = sim.data[b].gain[10:40]
+    pre, theta = sim.data[probes["pre_filtered"]], sim.data[probes["theta"]]
+    w_ref = np.zeros((30, 30))
+    for k in range(49):
+        w_ref += np.outer(
+            kappa * DT * 1e-6 * gain * post[k] * (post[k] - theta[k]), pre[k]
+        )
+    assert allclose(sim.data[p_w][-1], w_ref, rtol=1e-9, atol=1e-15)
+    assert np.abs(w_ref).max() > 0
+
+
+def test_decoded_connection_to_node_rejected():
+    with nengo.Network():
+        a = nengo.Ensemble(10, 1)
+        node = nengo.Node(size_in=1)
+        with pytest.raises(ValidationError, match="can only be applied on connections"):
+            nengo.Connection(a, node, learning_rule_type=HPES())
+
+
+def test_ensemble_without_weight_solver_rejected():
+    with nengo.Network():
+        a = nengo.Ensemble(10, 1)
+        b = nengo.Ensemble(10, 1)
+        with pytest.raises(ValidationError, match="Try setting `solver.weights`"):
+            nengo.Connection(a, b, learning_rule_type=HPES())
+
+
+def test_node_pre_rejected():
+    with nengo.Network():
+        node = nengo.Node([0])
+        b = nengo.Ensemble(10, 1)
+        with pytest.raises(ValidationError, match="'pre' must be of type 'Ensemble'"):
+            nengo.Connection(node, b.neurons, transform=np.ones((10, 1)),
+                             learning_rule_type=HPES())  # fmt: skip
+
+
+def test_advanced_indexing_on_post_neurons_rejected(Simulator):
+    with nengo.Network() as net:
+        a = nengo.Ensemble(10, 1)
+        b = nengo.Ensemble(10, 1)
+        conn = nengo.Connection(
+            a.neurons, b.neurons[[0, 2, 4]], transform=np.zeros((3, 10)),
+            learning_rule_type=HPES(),
+        )  # fmt: skip
+        nengo.Connection(nengo.Node([0]), conn.learning_rule)
+    with pytest.raises(BuildError, match="only basic slices.*advanced indexing"):
+        with Simulator(net):
+            pass
