@@ -16,7 +16,7 @@ optimizer.
 Every network gives two numbers, in milliseconds per simulation step:
 
 * **sim**: the whole simulator. After a warm-up, ``sim.run_steps(steps)`` is timed
-  ``repeats`` times and the median is kept.
+  ``repeats`` times; the number is the mean step of the median repeat.
 * **weights**: the cost of the learned connection alone: the operators whose
   signals overlap the connection's weights or any signal of its learning rules
   (the weight `~nengo.builder.operator.DotInc`, the learning operators such as
@@ -33,7 +33,12 @@ The **floor** is what any implementation must do per step with the weights in
 memory: one in-place rank-one update and one matrix-vector product on preallocated
 arrays, ``?ger(1, x, v, a=W.T, overwrite_a=True)`` (the C-ordered ``W`` updated
 through its Fortran-ordered transpose) and ``np.dot(W, x, out=out)``, timed like
-**sim**.
+**weights** (each call on its own, median over steps of their sum).
+
+**weights** and the floor are medians over steps, so they leave out the occasional
+slow step (other processes, interrupts); **sim** is a mean, so it keeps them, and
+it is the number that moves when the machine is busy. The machine line gives the
+load average at the start of the run.
 
 How to read the tables
 ----------------------
@@ -147,7 +152,7 @@ def check_supervised_limit(dtype):
 
 
 def median_ms_per_step(run, steps, repeats):
-    """Median over ``repeats`` of the time of ``run(steps)``, in ms per step."""
+    """Time ``run(steps)`` ``repeats`` times; return the median, in ms per step."""
     run(WARMUP_STEPS)
     times = []
     for _ in range(repeats):
@@ -157,8 +162,14 @@ def median_ms_per_step(run, steps, repeats):
     return 1e3 * float(np.median(times)) / steps
 
 
-def time_floor(n_post, n_pre, steps, repeats, dtype):
-    """Time the floor: in-place ``?ger`` plus ``np.dot`` on preallocated arrays."""
+def time_floor(n_post, n_pre, steps, dtype):
+    """
+    Time the floor: in-place ``?ger`` plus ``np.dot`` on preallocated arrays.
+
+    Each of the two calls is timed on its own, as `profile_operators` times the
+    simulator's operators; returns the median over ``steps`` steps of their sum,
+    in ms.
+    """
     rng = np.random.RandomState(0)
     weights = rng.uniform(-1e-3, 1e-3, (n_post, n_pre)).astype(dtype)
     x = rng.uniform(0, 100, n_pre).astype(dtype)
@@ -167,12 +178,15 @@ def time_floor(n_post, n_pre, steps, repeats, dtype):
     ger = blas.get_blas_funcs("ger", dtype=weights.dtype)  # dger or sger
     weights_t = weights.T  # Fortran-ordered view of the same memory
 
-    def run(n):
-        for _ in range(n):
-            ger(1.0, x, v, a=weights_t, overwrite_a=True)
-            np.dot(weights, x, out=out)
+    def rank_one_update():
+        ger(1.0, x, v, a=weights_t, overwrite_a=True)
 
-    return median_ms_per_step(run, steps, repeats)
+    def matrix_vector_product():
+        np.dot(weights, x, out=out)
+
+    step_fns = [rank_one_update, matrix_vector_product]
+    time_each(step_fns, WARMUP_STEPS)
+    return 1e3 * float(np.median(time_each(step_fns, steps).sum(axis=1)))
 
 
 def weight_operators(sim, conn):
@@ -197,24 +211,32 @@ def timer_overhead(samples=10000):
     return float(np.median(times))
 
 
+def time_each(step_fns, steps):
+    """
+    Call ``step_fns`` in order ``steps`` times, timing each call on its own.
+
+    Returns an array ``(steps, len(step_fns))`` of times in s, with the timer's own
+    overhead subtracted.
+    """
+    clock = time.perf_counter
+    times = np.empty((steps, len(step_fns)))
+    for row in times:
+        for k, step_fn in enumerate(step_fns):
+            start = clock()
+            step_fn()
+            row[k] = clock() - start
+    return times - timer_overhead()
+
+
 def profile_operators(sim, steps):
     """
     Time each step function of ``sim`` on its own, for ``steps`` steps.
 
-    Returns an array ``(steps, n_operators)`` of times in s, with the timer's own
-    overhead subtracted. The step functions run in ``sim``'s order, under the same
-    floating-point error settings as `nengo.Simulator.step`.
+    The step functions run in ``sim``'s order, under the same floating-point error
+    settings as `nengo.Simulator.step`; returns `time_each`'s array.
     """
-    clock = time.perf_counter
-    step_fns = sim._steps
-    times = np.empty((steps, len(step_fns)))
     with np.errstate(invalid="raise", divide="ignore"):
-        for row in times:
-            for k, step_fn in enumerate(step_fns):
-                start = clock()
-                step_fn()
-                row[k] = clock() - start
-    return times - timer_overhead()
+        return time_each(sim._steps, steps)
 
 
 def operator_label(op):
@@ -244,11 +266,13 @@ def default_steps(n_post, n_pre):
 
 
 def machine_info(dtype):
-    """CPU, versions, BLAS threads and dtype of this run."""
+    """CPU, versions, BLAS threads, load average and dtype of this run."""
     cpu = platform.processor() or "unknown CPU"
     if os.path.exists("/proc/cpuinfo"):
         with open("/proc/cpuinfo") as f:
-            models = [line.split(":", 1)[1] for line in f if line.startswith("model name")]
+            models = [
+                line.split(":", 1)[1] for line in f if line.startswith("model name")
+            ]
         cpu = models[0].strip() if models else cpu
     blas_threads = sorted(
         {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
@@ -262,6 +286,7 @@ def machine_info(dtype):
         "nengo": nengo.__version__,
         "nengo_hpes": nengo_hpes.__version__,
         "blas_threads": blas_threads,
+        "load_average": os.getloadavg()[0],
         "dtype": dtype,
     }
 
@@ -308,17 +333,18 @@ def report(info, check, results):
         f"machine: {info['cpu']}, {info['cores']} cores | Python {info['python']} | "
         f"numpy {info['numpy']} | scipy {info['scipy']} | nengo {info['nengo']} | "
         f"nengo_hpes {info['nengo_hpes']} | BLAS threads "
-        f"{','.join(map(str, info['blas_threads']))} | dtype {info['dtype']}",
+        f"{','.join(map(str, info['blas_threads']))} | dtype {info['dtype']} | "
+        f"load average {info['load_average']:.2f}",
         f"check: HPES(supervision_ratio=1) vs nengo.PES, weights over {CHECK_STEPS} "
         f"steps at 100x100: max |difference| {check['max_difference']:.3g} "
         f"(largest change {check['max_change']:.3g}): {status}",
         "",
-        "Whole simulator, ms per step (median of repeats):",
+        "Whole simulator, ms per step (mean step of the median repeat):",
         "",
         markdown_table(["n_post x n_pre", "steps"] + labels, sim_rows),
         "",
-        "Weights cost, ms per step (operators on the learned connection; "
-        "approximate profile):",
+        "Weights cost, ms per step (operators on the learned connection, median "
+        "over steps; approximate profile):",
         "",
         markdown_table(["n_post x n_pre", "floor (ger + dot)"] + labels, weight_rows),
         "",
@@ -338,7 +364,7 @@ def report(info, check, results):
         "The weights cost times each operator of the learned connection on its own "
         "inside a running simulation (median over steps of their sum, timer "
         "overhead subtracted); it is approximate (cache effects, operators merged by "
-        "nengo's optimizer are counted whole).",
+        "nengo's optimizer are counted whole). The floor is timed the same way.",
     ]
     return "\n".join(lines)
 
@@ -348,7 +374,9 @@ def breakdown(results):
     lines = ["", "Weights cost by operator, ms per step:"]
     for r in results:
         for label, rule in r["rules"].items():
-            ops = ", ".join(f"{op['operator']} {fmt(op['ms'])}" for op in rule["operators"])
+            ops = ", ".join(
+                f"{op['operator']} {fmt(op['ms'])}" for op in rule["operators"]
+            )
             lines.append(f"- {r['n_post']}x{r['n_pre']} {label}: {ops}")
     return "\n".join(lines)
 
@@ -414,9 +442,7 @@ def main(argv=None):
         for n_post, n_pre in args.sizes:
             steps = args.steps or default_steps(n_post, n_pre)
             result = {"n_post": n_post, "n_pre": n_pre, "steps": steps}
-            result["floor_ms"] = time_floor(
-                n_post, n_pre, steps, args.repeats, args.dtype
-            )
+            result["floor_ms"] = time_floor(n_post, n_pre, steps, args.dtype)
             result["rules"] = {
                 label: benchmark_rule(n_post, n_pre, rule, steps, args.repeats)
                 for label, rule in RULES

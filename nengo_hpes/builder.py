@@ -17,8 +17,8 @@ from nengo.builder.operator import Copy, DotInc, Reset
 from nengo.builder.processes import SimProcess
 from nengo.ensemble import Ensemble, Neurons
 from nengo.exceptions import BuildError
-from scipy.linalg import blas
 
+from nengo_hpes._blas import rank_one_inc
 from nengo_hpes.learning_rules import HPES
 
 
@@ -230,9 +230,10 @@ class RankOneInc(Operator):
     r"""
     Increment a matrix in place by an outer product: ``target += outer(x, y)``.
 
-    Uses BLAS ``?ger`` on the matrix's memory (a C-ordered ``target`` is its
-    transpose in Fortran order), so no temporary of the matrix's size is made.
-    `.build_hpes` uses it to apply `.SimHPES`'s factors to the weights.
+    Calls BLAS ``?ger`` of numpy's own BLAS library on the matrix's memory, so
+    no temporary of the matrix's size is made (see `nengo_hpes._blas` for why
+    not SciPy's, and for the NumPy fallback). `.build_hpes` uses it to apply
+    `.SimHPES`'s factors to the weights.
 
     Parameters
     ----------
@@ -281,22 +282,10 @@ class RankOneInc(Operator):
         return f"{self.target} += outer({self.x}, {self.y})"
 
     def make_step(self, signals, dt, rng):
-        x = signals[self.x]
-        y = signals[self.y]
-        target = signals[self.target]
-
-        if target.flags.c_contiguous and target.dtype in (np.float32, np.float64):
-            ger = blas.get_blas_funcs("ger", dtype=target.dtype)
-            target_t = target.T  # Fortran-ordered view of the same memory
-
-            def step_rankoneinc():
-                ger(1.0, y, x, a=target_t, overwrite_a=True)
-
-        else:  # pragma: no cover (signal arrays are C-contiguous in practice)
-
-            def step_rankoneinc():
-                target[...] += np.outer(x, y)
-
+        step_rankoneinc = rank_one_inc(
+            signals[self.x], signals[self.y], signals[self.target]
+        )
+        step_rankoneinc.__name__ = "step_rankoneinc"
         return step_rankoneinc
 
 

@@ -100,8 +100,11 @@ def communication_channel(
         )
         nengo.Connection(net.post, net.error)
         nengo.Connection(net.pre, net.error, transform=-1)
-        if learning_rule_type is not None:
-            nengo.Connection(net.error, net.conn.learning_rule)
+        # without a rule the error still goes somewhere, so that the object graph
+        # (and with it every seed nengo derives) is the same for every rule
+        sink = nengo.Node(size_in=dimensions, label="error sink")
+        target = sink if learning_rule_type is None else net.conn.learning_rule
+        nengo.Connection(net.error, target)
 
         net.gate = nengo.Node(lambda t: 0.0 if t < learn_time else 1.0, label="gate")
         nengo.Connection(
@@ -199,8 +202,12 @@ def run_channel(
         wall = time.perf_counter() - t0
     t = sim.trange()
     test = t > net.learn_time
-    weights = sim.data[net.p_weights]
-    weights_t = sim.trange(sample_every=net.p_weights.sample_every)
+    # the probe's first sample is after learning began: prepend the built weights
+    w0 = np.asarray(sim.data[net.conn].weights)
+    weights = np.concatenate([w0[None], sim.data[net.p_weights]])
+    weights_t = np.concatenate(
+        [[0.0], sim.trange(sample_every=net.p_weights.sample_every)]
+    )
     gini_t = np.array([gini_index(w) for w in weights])
     return ChannelResult(
         label=repr(learning_rule_type) if label is None else label,

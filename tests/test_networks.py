@@ -1,0 +1,142 @@
+"""Metrics, the channel network, the demo and plotting helpers."""
+
+import json
+
+import nengo
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_hpes import HPES, demo
+from nengo_hpes.metrics import gini_index, rmse
+from nengo_hpes.networks import communication_channel, run_channel
+from nengo_hpes.plotting import plot_channel
+
+
+def test_gini_index_known_values():
+    assert gini_index(np.ones(10)) == 0.0
+    assert gini_index([0, 0, 0, 1]) == pytest.approx(0.75)  # 1 - 1/N
+    assert gini_index([0, 0, 0, -1]) == pytest.approx(0.75)  # magnitudes
+    assert gini_index(np.zeros(5)) == 0.0
+    rows = gini_index(np.array([[1, 1, 1, 1], [0, 0, 0, 2.0]]), axis=1)
+    assert np.allclose(rows, [0.0, 0.75])
+    # sparser is larger; scale does not matter
+    rng = np.random.RandomState(0)
+    dense = rng.uniform(0.5, 1, 100)
+    sparse = dense * (rng.uniform(size=100) < 0.2)
+    assert gini_index(sparse) > gini_index(dense)
+    assert gini_index(3 * dense) == pytest.approx(gini_index(dense))
+
+
+def test_gini_index_empty_rejected():
+    with pytest.raises(ValidationError, match="weights: Must have at least one"):
+        gini_index([])
+
+
+def test_rmse():
+    assert rmse([1, 2], [1, 2]) == 0
+    assert rmse([0, 0], [3, 4]) == pytest.approx(np.sqrt(12.5))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"dimensions": 0}, "dimensions: Must be a positive integer"),
+        ({"dimensions": 1.5}, "dimensions: Must be a positive integer"),
+        ({"n_neurons": -3}, "n_neurons: Must be a positive integer"),
+        ({"learn_time": -1.0}, "learn_time: Must be >= 0"),
+        ({"weights_sample_every": 0}, "weights_sample_every: Must be a positive"),
+    ],
+)
+def test_channel_bad_arguments(kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        communication_channel(nengo.PES(), **kwargs)
+
+
+def test_run_channel_bad_test_time():
+    with pytest.raises(ValidationError, match="test_time: Must be a positive"):
+        run_channel(nengo.PES(), test_time=0)
+
+
+def test_channel_same_network_for_every_rule():
+    """Initial weights do not depend on the rule (same object graph, same seeds)."""
+    w0 = []
+    for rule in (None, nengo.PES(), HPES()):
+        net = communication_channel(rule, seed=3)
+        with nengo.Simulator(net, progress_bar=False) as sim:
+            w0.append(sim.data[net.conn].weights)
+    assert np.array_equal(w0[0], w0[1]) and np.array_equal(w0[0], w0[2])
+
+
+def test_error_gate_stops_learning(Simulator, seed):
+    net = communication_channel(nengo.PES(1e-4), learn_time=0.3, seed=seed)
+    with Simulator(net, progress_bar=False) as sim:
+        sim.run(0.6)
+    t = sim.trange()
+    err = sim.data[net.p_error]
+    assert np.abs(err[t > 0.4]).max() < 1e-3  # silenced
+    assert np.abs(err[(t > 0.05) & (t < 0.3)]).max() > 0.05  # active before
+    w = sim.data[net.p_weights]
+    wt = sim.trange(sample_every=net.p_weights.sample_every)
+    late = np.flatnonzero(wt > 0.45)
+    assert np.array_equal(w[late[0]], w[late[-1]])  # PES stopped
+
+
+def test_hpes_defaults_learn_channel_like_pes(plt):
+    """
+    With the defaults and learning_rate * supervision_ratio equal to the PES
+    rate, HPES learns the channel about as well as nengo.PES (3 seeds).
+    """
+    s = HPES.supervision_ratio.default
+    ratios = []
+    for seed in range(3):
+        kw = dict(seed=seed, learn_time=10.0, test_time=5.0)
+        pes = run_channel(nengo.PES(1e-4), **kw)
+        hpes = run_channel(HPES(1e-4 / s), **kw)
+        assert pes.test_rmse < 0.1
+        ratios.append(hpes.test_rmse / pes.test_rmse)
+    plt.plot(pes.t, pes.post - pes.pre, label="PES")
+    plt.plot(hpes.t, hpes.post - hpes.pre, label="HPES")
+    plt.legend()
+    assert np.mean(ratios) < 1.2, ratios
+
+
+def test_sparsity_rises_as_supervision_falls():
+    """The unsupervised term does something measurable: weight Gini index."""
+    gini = {}
+    for s in (1.0, 0.0):
+        res = run_channel(HPES(1e-4, supervision_ratio=s), seed=1, learn_time=10)
+        gini[s] = res.gini_end
+    assert gini[0.0] > gini[1.0] + 0.05, gini
+
+
+def test_time_to_rmse():
+    res = run_channel(nengo.PES(1e-4), seed=0, learn_time=3.0, test_time=1.0)
+    t_hit = res.time_to_rmse(0.15)
+    assert 0 < t_hit < 4.0
+    assert np.isnan(res.time_to_rmse(1e-6))
+    summary = res.summary()
+    assert set(summary) == {
+        "rule",
+        "test_rmse",
+        "gini_start",
+        "gini_end",
+        "wall_time_s",
+    }
+
+
+def test_demo_writes_table_and_plot(tmp_path, capsys):
+    demo.main(["--out", str(tmp_path), "--learn-time", "0.5", "--test-time", "0.2"])
+    out = capsys.readouterr().out
+    assert "nengo.PES" in out and "HPES (defaults)" in out and "test RMSE" in out
+    assert (tmp_path / "channel.png").stat().st_size > 10_000
+    rows = json.loads((tmp_path / "channel.json").read_text())
+    assert [r["rule"] for r in rows] == ["no learning", "nengo.PES", "HPES (defaults)"]
+    assert all(np.isfinite(r["test_rmse"]) for r in rows)
+
+
+def test_plot_channel_returns_figure(tmp_path):
+    res = run_channel(nengo.PES(), seed=0, learn_time=0.2, test_time=0.1)
+    fig = plot_channel([res, res], tmp_path / "x.png", title="t")
+    assert len(fig.axes) == 6
+    assert (tmp_path / "x.png").exists()
