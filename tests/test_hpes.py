@@ -160,8 +160,9 @@ def test_pes_bcm_composition_equivalent(Simulator, seed):
     kw = dict(kind="neurons", seed=seed, post_gain=1.0)
     composition = [nengo.PES(kappa * s), nengo.BCM(kappa * (1 - s) * beta)]
     _, w_comp = run_weights(Simulator, weights_net(composition, **kw), steps=100)
-    rule = HPES(kappa, s, beta, theta_synapse=nengo.BCM.theta_synapse.default,
-                theta_init=None)  # fmt: skip
+    rule = HPES(
+        kappa, s, beta, theta_synapse=nengo.BCM.theta_synapse.default, theta_init=None
+    )
     _, w_hpes = run_weights(Simulator, weights_net(rule, **kw), steps=100)
     assert np.allclose(w_hpes, w_comp, rtol=1e-9, atol=1e-13)
     assert not np.allclose(w_comp[-1], w_comp[0], rtol=0, atol=1e-6)
@@ -172,8 +173,13 @@ def test_pes_bcm_composition_equivalent(Simulator, seed):
 def test_intermediate_matches_numpy(Simulator, seed, kind, theta_init, allclose):
     """Weights equal an independent NumPy computation from the probed signals."""
     kappa, s, steps = 5e-4, 0.6, 60
-    rule = HPES(kappa, s, unsupervised_scale="auto", theta_init=theta_init,
-                theta_synapse=nengo.Lowpass(0.05))  # fmt: skip
+    rule = HPES(
+        kappa,
+        s,
+        unsupervised_scale="auto",
+        theta_init=theta_init,
+        theta_synapse=nengo.Lowpass(0.05),
+    )
     net = weights_net(rule, kind, seed)
     with net:
         lr = net.conn.learning_rule
@@ -375,8 +381,13 @@ def test_sliced_connections_match_pes(Simulator, seed):
 def test_sliced_post_neurons_bcm_term(Simulator, seed, allclose):
     """The unsupervised term on a post-neuron slice uses that slice's activities."""
     kappa, s = 1e-3, 0.0
-    rule = HPES(kappa, s, unsupervised_scale=1e-6, theta_init=None,
-                theta_synapse=nengo.Lowpass(0.1))  # fmt: skip
+    rule = HPES(
+        kappa,
+        s,
+        unsupervised_scale=1e-6,
+        theta_init=None,
+        theta_synapse=nengo.Lowpass(0.1),
+    )
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(lambda t: np.sin(6 * t))
         a = nengo.Ensemble(30, 1)
@@ -384,9 +395,11 @@ def test_sliced_post_neurons_bcm_term(Simulator, seed, allclose):
         nengo.Connection(stim, a)
         nengo.Connection(stim, b)
         conn = nengo.Connection(
-            a.neurons, b.neurons[10:40], transform=np.zeros((30, 30)),
+            a.neurons,
+            b.neurons[10:40],
+            transform=np.zeros((30, 30)),
             learning_rule_type=rule,
-        )  # fmt: skip
+        )
         probes = {k: nengo.Probe(conn.learning_rule, k) for k in HPES.probeable}
         p_w = nengo.Probe(conn, "weights")
         p_b = nengo.Probe(b.neurons, synapse=nengo.Lowpass(0.005))
@@ -427,8 +440,9 @@ def test_node_pre_rejected():
         node = nengo.Node([0])
         b = nengo.Ensemble(10, 1)
         with pytest.raises(ValidationError, match="'pre' must be of type 'Ensemble'"):
-            nengo.Connection(node, b.neurons, transform=np.ones((10, 1)),
-                             learning_rule_type=HPES())  # fmt: skip
+            nengo.Connection(
+                node, b.neurons, transform=np.ones((10, 1)), learning_rule_type=HPES()
+            )
 
 
 def test_advanced_indexing_on_post_neurons_rejected(Simulator):
@@ -436,9 +450,11 @@ def test_advanced_indexing_on_post_neurons_rejected(Simulator):
         a = nengo.Ensemble(10, 1)
         b = nengo.Ensemble(10, 1)
         conn = nengo.Connection(
-            a.neurons, b.neurons[[0, 2, 4]], transform=np.zeros((3, 10)),
+            a.neurons,
+            b.neurons[[0, 2, 4]],
+            transform=np.zeros((3, 10)),
             learning_rule_type=HPES(),
-        )  # fmt: skip
+        )
         nengo.Connection(nengo.Node([0]), conn.learning_rule)
     with pytest.raises(BuildError, match="only basic slices.*advanced indexing"):
         with Simulator(net):
