@@ -3,8 +3,8 @@ The main job: a communication channel learned from wrong weights, PES vs hPES.
 
 Run ``python -m nengo_hpes.demo`` (``make demo``). It learns a 1-D channel
 (100 LIF neurons per population) for ``--learn-time`` seconds with
-``nengo.PES`` and with ``nengo_hpes.HPES`` (package defaults, learning rate
-chosen so that ``learning_rate * supervision_ratio`` equals the PES rate),
+``nengo.PES`` and with ``nengo_hpes.HPES`` (package defaults, whose
+``learning_rate * supervision_ratio`` equals the PES rate, 1e-4),
 then tests with the error population inhibited. It prints the test-window
 RMSE and the weight Gini index (sparsity) for each rule and writes a PNG.
 """
@@ -33,11 +33,11 @@ def main(argv=None):
 
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    supervision = HPES.supervision_ratio.default
     rules = [
         ("no learning", None),
         ("nengo.PES", nengo.PES(learning_rate=PES_RATE)),
-        ("HPES (defaults)", HPES(learning_rate=PES_RATE / supervision)),
+        # the defaults give learning_rate * supervision_ratio = PES_RATE
+        ("HPES (defaults)", HPES()),
     ]
     results = []
     for label, rule in rules:

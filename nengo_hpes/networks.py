@@ -35,6 +35,7 @@ def communication_channel(
     input_process=None,
     seed=None,
     weights_sample_every=0.1,
+    max_rates=None,
 ):
     """
     Build a communication channel whose ``pre -> post`` weights are learned.
@@ -63,6 +64,8 @@ def communication_channel(
         Network seed.
     weights_sample_every : float, optional
         Sampling period of the weight probe, in seconds.
+    max_rates : `~nengo.dists.Distribution`, optional
+        Maximum firing rates of every ensemble (default: nengo's, 200-400 Hz).
 
     Returns
     -------
@@ -82,12 +85,13 @@ def communication_channel(
         input_process = nengo.processes.WhiteSignal(period=10.0, high=5, rms=0.3)
 
     n = n_neurons * dimensions
+    ens_kw = {} if max_rates is None else {"max_rates": max_rates}
     with nengo.Network(seed=seed, label="communication channel") as net:
         net.learn_time = learn_time
         net.stim = nengo.Node(input_process, size_out=dimensions, label="stim")
-        net.pre = nengo.Ensemble(n, dimensions, label="pre")
-        net.post = nengo.Ensemble(n, dimensions, label="post")
-        net.error = nengo.Ensemble(n, dimensions, label="error")
+        net.pre = nengo.Ensemble(n, dimensions, label="pre", **ens_kw)
+        net.post = nengo.Ensemble(n, dimensions, label="post", **ens_kw)
+        net.error = nengo.Ensemble(n, dimensions, label="error", **ens_kw)
         nengo.Connection(net.stim, net.pre)
 
         start = np.random.RandomState(seed).uniform(-0.5, 0.5, size=dimensions)
