@@ -48,8 +48,10 @@ hPES adds nothing to the unavoidable work on the weights), hPES's whole simulato
 over the composition ``[PES, BCM]`` (the same two terms done by two nengo rules),
 and hPES over `nengo.PES`. "HPES" in the ratios is ``HPES()`` with its defaults.
 
-All BLAS libraries run one thread: numpy and scipy ship separate OpenBLAS builds,
-whose thread pools compete for the cores when both run in one step. Before timing,
+All BLAS libraries run one thread, as in the measurements that set the targets
+(the floor uses scipy's ``?ger``; numpy and scipy ship separate OpenBLAS builds,
+whose thread pools compete for the cores when both run in one step; nengo_hpes
+itself calls numpy's own ``?ger`` for this reason). Before timing,
 the script checks that ``HPES(supervision_ratio=1)`` and `nengo.PES` learn the same
 weights, and warns loudly if they do not.
 
