@@ -340,6 +340,7 @@ def test_sliced_connections_match_pes(Simulator, seed):
         ("ens post slice", lambda a, b: (a[1:], b[:2]), dict(solver=True)),
         ("ens pre slice", lambda a, b: (a[0], b), dict(solver=True, function=True)),
         ("neurons slices", lambda a, b: (a.neurons[5:25], b.neurons[10:30]), {}),
+        ("neurons pre list", lambda a, b: (a.neurons[[0, 3, 5, 7]], b.neurons), {}),
         ("ens->neurons slice", lambda a, b: (a, b.neurons[::2]), dict(solver=True)),
     ]
     for name, make, opts in cases:
