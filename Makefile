@@ -25,13 +25,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check $(SOURCES)
 	$(BIN)/codespell nengo_hpes tests benchmarks README.md docs
 
+# The whole suite on nengo.Simulator, then the tests that take the Simulator
+# fixture again on NengoDL (float64, each run checked against nengo.Simulator;
+# see nengo_hpes/dl_simloader.py), with minibatch 1 and 3
+DL_PYTEST := $(BIN)/python -m pytest -m "not slow" -q -p nengo_hpes.dl_simloader
+
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
+	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim
+	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim_minibatch3
 
 test: lint pytest
 
+# --slow: nengo's pytest plugin skips tests marked slow without it
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow -q
+	$(BIN)/python -m pytest -m slow --slow -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py

@@ -318,7 +318,13 @@ def test_operators_replace_delta_copy(Simulator, seed):
         weights = sim.model.sig[net.conn]["weights"]
         delta = sim.model.sig[net.conn.learning_rule]["delta"]
     assert sum(isinstance(op, SimHPES) for op in ops) == 1
-    assert sum(isinstance(op, RankOneInc) and op.target is weights for op in ops) == 1
+    # one operator increments the weights: RankOneInc (on NengoDL, the same
+    # increment as nengo's ElementwiseInc; see nengo_hpes.dl_builder.build_hpes)
+    incs = [op for op in ops if any(s is weights for s in op.incs)]
+    assert len(incs) == 1 and incs[0].tag == "HPES:apply"
+    assert isinstance(incs[0], (RankOneInc, nengo.builder.operator.ElementwiseInc))
+    if type(sim) is nengo.Simulator:
+        assert isinstance(incs[0], RankOneInc)
     assert not any(
         isinstance(op, nengo.builder.operator.Copy) and op.src is delta for op in ops
     )
