@@ -22,9 +22,7 @@ def _check_positive(name, value, integer=False):
     kind = "integer" if integer else "number"
     ok = value > 0 and (not integer or int(value) == value)
     if not ok:
-        raise ValidationError(
-            f"Must be a positive {kind} (got {value!r})", attr=name, obj="channel"
-        )
+        raise ValidationError(f"Must be a positive {kind} (got {value!r})", attr=name)
 
 
 def communication_channel(
@@ -77,9 +75,7 @@ def communication_channel(
     _check_positive("dimensions", dimensions, integer=True)
     _check_positive("n_neurons", n_neurons, integer=True)
     if not learn_time >= 0:
-        raise ValidationError(
-            f"Must be >= 0 (got {learn_time!r})", attr="learn_time", obj="channel"
-        )
+        raise ValidationError(f"Must be >= 0 (got {learn_time!r})", attr="learn_time")
     _check_positive("weights_sample_every", weights_sample_every)
     if input_process is None:
         input_process = nengo.processes.WhiteSignal(period=10.0, high=5, rms=0.3)
@@ -150,6 +146,11 @@ class ChannelResult:
         ``window`` seconds falls below ``threshold``; NaN if it never does.
         """
         dt = self.t[1] - self.t[0]
+        if not 0 < window <= self.t[-1]:
+            raise ValidationError(
+                f"Must be in (0, {self.t[-1]:g}] s, the run's length (got {window!r})",
+                attr="window",
+            )
         k = max(1, int(round(window / dt)))
         sq = np.mean((self.post - self.pre) ** 2, axis=1)
         moving = np.sqrt(np.convolve(sq, np.ones(k) / k, mode="valid"))

@@ -41,7 +41,7 @@ def test_rmse():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"dimensions": 0}, "dimensions: Must be a positive integer"),
+        ({"dimensions": 0}, "^dimensions: Must be a positive integer .got 0."),
         ({"dimensions": 1.5}, "dimensions: Must be a positive integer"),
         ({"n_neurons": -3}, "n_neurons: Must be a positive integer"),
         ({"learn_time": -1.0}, "learn_time: Must be >= 0"),
@@ -115,6 +115,8 @@ def test_time_to_rmse():
     t_hit = res.time_to_rmse(0.15)
     assert 0 < t_hit < 4.0
     assert np.isnan(res.time_to_rmse(1e-6))
+    with pytest.raises(ValidationError, match=r"window: Must be in \(0, 4\] s"):
+        res.time_to_rmse(0.1, window=10.0)
     summary = res.summary()
     assert set(summary) == {
         "rule",
