@@ -24,7 +24,7 @@ MODE_VARIABLE = "NENGO_HPES_NOTEBOOK_MODE"
 
 #: Modules a notebook needs beyond the package's tests extra, by notebook stem
 #: (e.g. ``{"spiking-mnist": ("nengo_dl",)}``).
-REQUIRES = {}
+REQUIRES = {"soft-lif-training": ("nengo_dl",)}
 #: Extra pytest marks, by notebook stem (e.g. ``{"x": (pytest.mark.slow,)}``).
 MARKS = {}
 
