@@ -89,7 +89,8 @@ RULES = (
     ("nengo.BCM", nengo.BCM()),
     ("PES + BCM", [nengo.PES(), nengo.BCM()]),
     ("HPES", nengo_hpes.HPES()),
-    ("HPES(S=1)", nengo_hpes.HPES(supervision_ratio=1.0)),
+    # nengo.PES's rate: HPES's default learning_rate is 1e-4 / 0.9
+    ("HPES(S=1)", nengo_hpes.HPES(learning_rate=1e-4, supervision_ratio=1.0)),
 )
 
 
