@@ -17,7 +17,7 @@ import nengo
 
 from nengo_hpes.learning_rules import HPES
 from nengo_hpes.networks import run_channel
-from nengo_hpes.plotting import plot_channel
+from nengo_hpes.plots import plot_channel_runs
 
 PES_RATE = 1e-4
 
@@ -62,7 +62,8 @@ def main(argv=None):
             f"{res.gini_start:>11.3f} {res.gini_end:>9.3f}"
         )
     png = out / "channel.png"
-    plot_channel(results, png, title="Communication channel: PES vs hPES")
+    fig = plot_channel_runs(results, title="Communication channel: PES vs hPES")
+    fig.savefig(png, dpi=100)
     summary = out / "channel.json"
     summary.write_text(json.dumps([r.summary() for r in results], indent=2))
     print(f"\nWrote {png} and {summary}")
