@@ -89,7 +89,7 @@ RULES = (
     ("nengo.BCM", nengo.BCM()),
     ("PES + BCM", [nengo.PES(), nengo.BCM()]),
     ("HPES", nengo_hpes.HPES()),
-    # nengo.PES's rate: HPES's default learning_rate is 1e-4 / 0.9
+    # nengo.PES's rate: HPES's default learning_rate is 1e-4 / 0.95
     ("HPES(S=1)", nengo_hpes.HPES(learning_rate=1e-4, supervision_ratio=1.0)),
 )
 

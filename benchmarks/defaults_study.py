@@ -352,7 +352,7 @@ def run_job(job):
 def channel_jobs(exp, seeds, kwargs, quick, pes_rate=PES_RATE):
     jobs = [(exp, spec_label(pes(pes_rate)), pes(pes_rate), s, kwargs) for s in seeds]
     thetas = THETAS if not quick else THETAS[2:]
-    svals = S_VALUES if not quick else (1.0, 0.9, 0.5)
+    svals = S_VALUES if not quick else (1.0, 0.95, 0.5)
     for tau, init in thetas:
         for S in svals:
             spec = hpes_at(S, pes_rate=pes_rate, tau=tau, init=init)
@@ -370,9 +370,9 @@ def extra_channel_jobs(exp, seeds, kwargs, specs, pes_rate=PES_RATE):
 def candidate_specs(pes_rate=PES_RATE):
     """The candidate settings run on the 3-D channel (experiment b3)."""
     return [
-        hpes_at(0.9, pes_rate=pes_rate, tau=20.0, init="rates"),
+        hpes_at(0.95, pes_rate=pes_rate, tau=1.0, init="rates"),
+        hpes_at(0.95, pes_rate=pes_rate, tau=20.0, init="rates"),
         hpes_at(0.9, pes_rate=pes_rate, tau=1.0, init="rates"),
-        hpes_at(0.8, pes_rate=pes_rate, tau=1.0, init="rates"),
     ]
 
 
@@ -415,11 +415,12 @@ def build_jobs(args):  # noqa: C901 (one flat list of experiment switches)
         specs = [pes(k)] + [
             hpes_at(c["S"], pes_rate=k, tau=c["tau"], init=c["init"])
             for c in (
-                dict(S=0.9, tau=20.0, init="rates"),
-                dict(S=0.8, tau=20.0, init="rates"),
-                dict(S=0.5, tau=20.0, init="rates"),
+                dict(S=0.95, tau=1.0, init="rates"),
                 dict(S=0.9, tau=1.0, init="rates"),
-                dict(S=0.9, tau=20.0, init=None),
+                dict(S=0.8, tau=1.0, init="rates"),
+                dict(S=0.5, tau=1.0, init="rates"),
+                dict(S=0.95, tau=20.0, init="rates"),
+                dict(S=0.95, tau=1.0, init=None),
             )
         ]
         for spec in specs:

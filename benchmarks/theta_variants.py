@@ -1,6 +1,11 @@
 """
 Prototype: other thresholds for HPES's unsupervised term on the MNIST readout.
 
+Historical: this is how the ratio threshold that ``HPES(unsupervised_scale=
+"auto")`` now uses was found. It patches the operator of the package as it
+was at commit 5227e45 (SimHPES reading a theta built from the post spikes) and
+does not run against later versions; check that commit out to re-run it.
+
 Not package code. It replaces `nengo_hpes.builder.SimHPES.make_step` for the
 run with one whose unsupervised term is ``unsup * b (b - theta)`` where ``b``
 is the post activity used by the BCM term (``post_filtered``, optionally

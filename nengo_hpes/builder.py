@@ -13,13 +13,17 @@ from nengo.builder.learning_rules import (
     build_or_passthrough,
     get_post_ens,
 )
-from nengo.builder.operator import Copy, DotInc, Reset
+from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
 from nengo.builder.processes import SimProcess
 from nengo.ensemble import Ensemble, Neurons
 from nengo.exceptions import BuildError
 
 from nengo_hpes._blas import rank_one_inc
 from nengo_hpes.learning_rules import HPES
+
+#: Lower bound (Hz) on the denominator of the ratio threshold
+#: ``theta = <a^2> / max(<a>, THETA_FLOOR)`` (see `.SimHPES`).
+THETA_FLOOR = 1e-3
 
 
 class SimHPES(Operator):
@@ -47,6 +51,27 @@ class SimHPES(Operator):
     * :math:`\beta_j` is ``unsupervised_scale`` and :math:`\alpha_j` is ``gain``
       (both one value per post neuron).
 
+    The threshold is either read from ``theta`` (as in
+    `~nengo.builder.learning_rules.SimBCM`), or, when ``theta_num`` and
+    ``theta_den`` are given, computed here as
+
+    .. math::
+
+       \theta_j = \frac{n_j}{\max(d_j, \theta_{floor})}
+
+    and written to ``theta``, so a probe of ``theta`` shows the value used at
+    that step. `.build_hpes` always uses this form, so that every HPES
+    operator has the same signals and NengoDL can merge them: with
+    ``unsupervised_scale="auto"``, :math:`n_j = \langle a_j^2 \rangle` and
+    :math:`d_j = \langle a_j \rangle` are the two filtered moments of the post
+    activity (then the mean of :math:`a_j (a_j - \theta_j)` over the filters'
+    window is zero: the unsupervised term cannot push every weight in one
+    direction; see `.HPES`); with a number, :math:`n_j` is nengo.BCM's
+    filtered post spikes and :math:`d_j = 1` (dividing by 1.0 is exact, so
+    the `nengo.BCM` reduction stays bit for bit). :math:`\theta_{floor}` is
+    `THETA_FLOOR` (1e-3 Hz): it only matters for neurons silent for the
+    filters' whole window; then :math:`\theta_j \le \max_t a_j`.
+
     The change is rank one. nengo's generic learning-rule builder materialises
     the full ``n_post x n_pre`` ``delta`` and adds it to the weights with a
     separate ``Copy(delta, weights, inc=True)`` at the next step. When
@@ -65,7 +90,8 @@ class SimHPES(Operator):
     post_filtered : Signal
         The filtered postsynaptic activity, :math:`a_j`.
     theta : Signal
-        The modification threshold, :math:`\theta_j`.
+        The modification threshold, :math:`\theta_j`: read, or (with
+        ``theta_num`` and ``theta_den``) updated by this operator.
     local_error : Signal
         The error projected onto each post neuron, :math:`\epsilon_j`.
     delta : Signal
@@ -82,6 +108,10 @@ class SimHPES(Operator):
         Receives :math:`v` (``n_post``), for `.RankOneInc`.
     pre_factor : Signal, optional
         Receives a copy of :math:`a` (``n_pre``), for `.RankOneInc`.
+    theta_num : Signal, optional
+        :math:`n_j`; give it with ``theta_den`` to compute theta here.
+    theta_den : Signal, optional
+        :math:`d_j`.
     tag : str, optional
         A label associated with the operator, for debugging purposes.
 
@@ -96,8 +126,10 @@ class SimHPES(Operator):
     -----
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[pre_filtered, post_filtered, theta, local_error]``
-    4. updates ``[delta]``, or ``[delta, post_factor, pre_factor]``
+    3. reads ``[pre_filtered, post_filtered, local_error, theta]``, or
+       ``[pre_filtered, post_filtered, local_error, theta_num, theta_den]``
+    4. updates ``[delta]``, then ``post_factor, pre_factor`` if given, then
+       ``theta`` if it is computed here
     """
 
     def __init__(
@@ -113,6 +145,8 @@ class SimHPES(Operator):
         gain,
         post_factor=None,
         pre_factor=None,
+        theta_num=None,
+        theta_den=None,
         tag=None,
     ):
         super().__init__(tag=tag)
@@ -120,6 +154,8 @@ class SimHPES(Operator):
             raise BuildError(
                 "SimHPES needs both post_factor and pre_factor, or neither"
             )
+        if (theta_num is None) != (theta_den is None):
+            raise BuildError("SimHPES needs both theta_num and theta_den, or neither")
         self.learning_rate = learning_rate
         self.supervision_ratio = supervision_ratio
         n_post = post_filtered.shape[0]
@@ -133,10 +169,16 @@ class SimHPES(Operator):
 
         self.sets = []
         self.incs = []
-        self.reads = [pre_filtered, post_filtered, theta, local_error]
+        self.theta_ratio = theta_num is not None
+        self.reads = [pre_filtered, post_filtered, local_error]
         self.updates = [delta]
         if post_factor is not None:
             self.updates += [post_factor, pre_factor]
+        if self.theta_ratio:
+            self.reads += [theta_num, theta_den]
+            self.updates += [theta]
+        else:
+            self.reads += [theta]
 
     @property
     def pre_filtered(self):
@@ -147,12 +189,20 @@ class SimHPES(Operator):
         return self.reads[1]
 
     @property
-    def theta(self):
+    def local_error(self):
         return self.reads[2]
 
     @property
-    def local_error(self):
-        return self.reads[3]
+    def theta(self):
+        return self.updates[-1] if self.theta_ratio else self.reads[3]
+
+    @property
+    def theta_num(self):
+        return self.reads[3] if self.theta_ratio else None
+
+    @property
+    def theta_den(self):
+        return self.reads[4] if self.theta_ratio else None
 
     @property
     def delta(self):
@@ -160,11 +210,11 @@ class SimHPES(Operator):
 
     @property
     def post_factor(self):
-        return self.updates[1] if len(self.updates) > 1 else None
+        return self.updates[1] if len(self.updates) > 1 + self.theta_ratio else None
 
     @property
     def pre_factor(self):
-        return self.updates[2] if len(self.updates) > 1 else None
+        return self.updates[2] if len(self.updates) > 1 + self.theta_ratio else None
 
     @property
     def _descstr(self):
@@ -191,6 +241,11 @@ class SimHPES(Operator):
         pre = signals[self.pre_filtered]
         post = signals[self.post_filtered]
         theta = signals[self.theta]
+        ratio = self.theta_ratio
+        if ratio:
+            num = signals[self.theta_num]
+            den = signals[self.theta_den]
+            floor = np.asarray(THETA_FLOOR, dtype=post.dtype)
         err = signals[self.local_error]
         delta = signals[self.delta]
         factored = self.post_factor is not None
@@ -212,6 +267,9 @@ class SimHPES(Operator):
         # the operations are ordered as in SimPES ((sup * err) * pre) and SimBCM
         # ((unsup * post) * (post - theta) * pre) so the limits are exact
         def step_simhpes():
+            if ratio:
+                np.maximum(den, floor, out=theta)
+                np.divide(num, theta, out=theta)
             np.multiply(err, sup, out=v)
             if has_unsup:
                 np.multiply(unsup, post, out=u)
@@ -337,33 +395,78 @@ def _theta_init(model, hpes, post_ens, sl, n_post):
     return theta0
 
 
-def _build_theta(model, synapse, post_activities, theta0):
-    """Filter the post spikes into theta, with the filter starting at ``theta0``."""
-    if theta0 is None:
-        return build_or_passthrough(model, synapse, post_activities)
+def _build_filter(model, synapse, sig_in, y0, name, mode="set"):
+    """
+    Filter ``sig_in`` with ``synapse``, the filter's output starting at ``y0``.
 
-    # Like nengo's build_process, but with the synapse state set so that its
-    # output starts at theta0 (nengo starts every synapse at zero)
-    shape = post_activities.shape
-    dtype = post_activities.dtype
-    theta0 = theta0.astype(dtype)
-    state_init = synapse.make_state(shape, shape, model.dt, dtype=dtype, y0=theta0)
+    Like nengo's ``build_process`` for a synapse (which learning rules use in
+    'set' mode: the output at step k includes the input at step k; in 'update'
+    mode, what reads the output at step k sees the input up to step k - 1),
+    but with the synapse state made by ``make_state(y0=y0)`` and the output
+    signal starting at ``y0`` (nengo starts every synapse at zero).
+    ``synapse=None`` returns ``sig_in``.
+    """
+    if synapse is None:
+        return sig_in
+    shape = sig_in.shape
+    dtype = sig_in.dtype
+    y0 = np.asarray(y0, dtype=dtype)
+    state_init = synapse.make_state(shape, shape, model.dt, dtype=dtype, y0=y0)
     state = {}
-    for name, value in state_init.items():
-        state[name] = Signal(value, name=f"HPES:theta_state_{name}")
-    theta = Signal(theta0, name="HPES:theta")
+    for key, value in state_init.items():
+        state[key] = Signal(value, name=f"{name}_state_{key}")
+    output = Signal(np.broadcast_to(y0, shape).copy(), name=name)
     model.add_op(
         SimProcess(
-            synapse,
-            post_activities,
-            theta,
-            model.time,
-            mode="set",
-            state=state,
-            tag="HPES:theta",
+            synapse, sig_in, output, model.time, mode=mode, state=state, tag=name
         )
     )
-    return theta
+    return output
+
+
+def _build_theta(model, hpes, post_activities, post_filtered, theta0):
+    """
+    Build the numerator and denominator of theta, and the signal theta.
+
+    With ``unsupervised_scale="auto"``: ``<a^2>`` and ``<a>`` (``a`` is
+    ``post_filtered``), both filtered by ``theta_synapse`` in 'update' mode
+    (theta at step k from ``a`` up to step k - 1) and started where theta
+    starts (``theta0`` and ``theta0**2``; zero for None), so theta =
+    ``<a^2> / <a>`` is ``theta0`` at the first step. With a number: nengo.BCM's theta
+    (the post spikes filtered by ``theta_synapse`` in 'set' mode, as nengo
+    builds a learning rule's synapses, from ``theta0`` or 0) over a constant 1.
+
+    Returns ``(numerator, denominator, theta)``, theta being the signal that
+    `.SimHPES` fills.
+    """
+    n = post_filtered.size
+    dtype = post_filtered.dtype
+    synapse = hpes.theta_synapse
+    start = np.zeros(n) if theta0 is None else theta0
+    theta = Signal(start.astype(dtype), name="HPES:theta")
+    if hpes.unsupervised_scale != "auto":
+        if theta0 is None:
+            num = build_or_passthrough(model, synapse, post_activities)
+        else:
+            num = _build_filter(model, synapse, post_activities, theta0, "HPES:theta")
+        return num, Signal(np.ones(n, dtype=dtype), name="HPES:one"), theta
+
+    # a**2 as post_filtered * (a copy of it): nengo's optimizer cannot merge
+    # ElementwiseIncs whose two factors are the same signal
+    copied = Signal(shape=(n,), name="HPES:post_copy")
+    model.add_op(Copy(post_filtered, copied))
+    squared = Signal(shape=(n,), name="HPES:post_squared")
+    model.add_op(Reset(squared))
+    model.add_op(ElementwiseInc(post_filtered, copied, squared, tag="HPES:square"))
+    # 'update' mode: theta at step k uses a up to step k - 1, so SimHPES does
+    # not wait for this chain and NengoDL can merge the ops of several rules
+    num = _build_filter(
+        model, synapse, squared, start**2, "HPES:theta_sq", mode="update"
+    )
+    den = _build_filter(
+        model, synapse, post_filtered, start, "HPES:theta_mean", mode="update"
+    )
+    return num, den, theta
 
 
 def _remove_delta_copy(model, delta, weights):
@@ -385,7 +488,10 @@ def build_hpes(model, hpes, rule):
     Builds an `.HPES` object into a model.
 
     Filters the pre and post activities, projects the error onto the post
-    neurons' scaled encoders, builds theta (starting at ``theta_init``), and
+    neurons' scaled encoders, builds theta (starting at ``theta_init``; with
+    ``unsupervised_scale="auto"``, the two filtered moments of the post
+    activity whose ratio `.SimHPES` computes, otherwise nengo.BCM's filtered
+    post spikes), and
     adds one `.SimHPES` operator that computes the rank-one change as two
     factors, and one `.RankOneInc` that adds it to the weights in place at the
     next step (replacing the ``Copy(delta, weights, inc=True)`` that nengo's
@@ -449,8 +555,11 @@ def build_hpes(model, hpes, rule):
             f"(n_post, n_pre) = {(n_post, n_pre)}"
         )
 
+    # --- theta: <a^2> / <a> with "auto" scale, else nengo.BCM's filtered spikes
     theta0 = _theta_init(model, hpes, post_ens, post_slice, n_post)
-    theta = _build_theta(model, hpes.theta_synapse, post_activities, theta0)
+    theta_num, theta_den, theta = _build_theta(
+        model, hpes, post_activities, post_filtered, theta0
+    )
 
     # --- local error: scaled encoders (gain / radius) times the error
     encoders = model.sig[post_ens]["encoders"]
@@ -497,6 +606,8 @@ def build_hpes(model, hpes, rule):
         gain=gain,
         post_factor=post_factor,
         pre_factor=pre_factor,
+        theta_num=theta_num,
+        theta_den=theta_den,
         tag="HPES",
     )
     if fused:

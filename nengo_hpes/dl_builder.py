@@ -6,8 +6,10 @@ other way round. Importing it imports TensorFlow and registers
 
 * `.SimHPESBuilder` for `.SimHPES` with ``nengo_dl.builder.Builder`` (lookup is
   by exact operator type); it merges every `.SimHPES` with the same number of
-  pre neurons into one group, whatever their rates, ratios, scales, gains and
-  numbers of post neurons (those are per post neuron constants);
+  pre neurons and the same kind of threshold (read, or computed: always
+  computed when built by `nengo_hpes.builder.build_hpes`) into one group,
+  whatever their rates, ratios, scales, gains and numbers of post neurons
+  (those are per post neuron constants);
 * `.build_hpes` for `.HPES` with ``nengo_dl.builder.NengoBuilder`` (NengoDL
   only): the reference build function, whose `.RankOneInc` it turns into
   nengo's ``ElementwiseInc`` (see there why);
@@ -81,6 +83,11 @@ class SimHPESBuilder(OpBuilder):
         self.pre_data = signals.combine([op.pre_filtered for op in ops])
         self.post_data = signals.combine([op.post_filtered for op in ops])
         self.theta_data = signals.combine([op.theta for op in ops])
+        self.theta_ratio = ops[0].theta_ratio
+        if self.theta_ratio:
+            self.num_data = signals.combine([op.theta_num for op in ops])
+            self.den_data = signals.combine([op.theta_den for op in ops])
+            self.floor = tf.constant(builder.THETA_FLOOR, dtype=signals.dtype)
         self.error_data = signals.combine([op.local_error for op in ops])
 
         # the reference coefficients (float64, same order of operations), one
@@ -109,10 +116,16 @@ class SimHPESBuilder(OpBuilder):
     def build_step(self, signals):
         pre = signals.gather(self.pre_data)
         post = signals.gather(self.post_data)
-        theta = signals.gather(self.theta_data)
         error = signals.gather(self.error_data)
 
         # same order of operations as SimHPES.make_step, so float64 is exact
+        if self.theta_ratio:
+            num = signals.gather(self.num_data)
+            den = signals.gather(self.den_data)
+            theta = num / tf.maximum(den, self.floor)
+            signals.scatter(self.theta_data, theta)
+        else:
+            theta = signals.gather(self.theta_data)
         v = error * self.sup
         if self.has_unsup:
             v += self.unsup * post * (post - theta)
@@ -128,8 +141,12 @@ class SimHPESBuilder(OpBuilder):
     def mergeable(x, y):
         # the pre activities are broadcast along each op's post neurons, so they
         # need the same size; everything else (rates, ratios, scales, gains,
-        # the number of post neurons) is per element
-        return x.pre_filtered.shape[0] == y.pre_filtered.shape[0]
+        # the number of post neurons) is per element. The threshold is read or
+        # computed for the whole group.
+        return (
+            x.pre_filtered.shape[0] == y.pre_filtered.shape[0]
+            and x.theta_ratio == y.theta_ratio
+        )
 
 
 @Builder.register(RankOneInc)

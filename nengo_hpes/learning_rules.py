@@ -123,8 +123,12 @@ class HPES(LearningRuleType):
     * :math:`\kappa` is ``learning_rate`` and :math:`S` is ``supervision_ratio``;
     * :math:`a_i` is the pre activity filtered by ``pre_synapse``, in Hz;
     * :math:`a_j` is the post activity filtered by ``post_synapse``, in Hz;
-    * :math:`\theta_j` is the post activity filtered by ``theta_synapse``
-      (in Hz), started at ``theta_init``;
+    * :math:`\theta_j` is the modification threshold, in Hz, started at
+      ``theta_init``: with ``unsupervised_scale="auto"`` (the default)
+      :math:`\theta_j = \langle a_j^2 \rangle / \langle a_j \rangle`, both
+      averages being ``theta_synapse`` filters of :math:`a_j`; with a number,
+      nengo.BCM's :math:`\theta_j`, the post spikes filtered by
+      ``theta_synapse`` (see below why);
     * :math:`\epsilon_j = (\alpha_j / r) \, e_j \cdot E` is the local error:
       the error :math:`E` connected to the rule, projected onto post neuron
       :math:`j`'s encoder :math:`e_j` and scaled by its gain :math:`\alpha_j`
@@ -140,10 +144,11 @@ class HPES(LearningRuleType):
       target - actual with a plus sign; the update is the same).
     * **1/n_pre on the supervised term** and the scaled encoders make
       ``supervision_ratio=1`` exactly `nengo.PES` with the same learning rate.
-    * **No 1/n on the BCM term** and :math:`\theta` filtered from the raw post
-      spikes make ``supervision_ratio=0, unsupervised_scale=1`` exactly
-      `nengo.BCM` when the post gains are 1 (the paper's BCM term carries the
-      gain :math:`\alpha_j`, so general gains differ by that factor) and
+    * **No 1/n on the BCM term** and, with a numeric ``unsupervised_scale``,
+      :math:`\theta` filtered from the raw post spikes, make
+      ``supervision_ratio=0, unsupervised_scale=1`` exactly `nengo.BCM` when
+      the post gains are 1 (the paper's BCM term carries the gain
+      :math:`\alpha_j`, so general gains differ by that factor) and
       ``theta_init=None``.
     * ``unsupervised_scale="auto"`` (the default) sets, per connection at build
       time, :math:`\beta_j = 1 / (n_{pre} \hat{r}_j^2)` with :math:`\hat{r}_j`
@@ -153,22 +158,22 @@ class HPES(LearningRuleType):
       (a_j / \hat{r}_j) ((a_j - \theta_j) / \hat{r}_j)]`: both terms are
       dimensionless and of order one whatever the firing rates and ensemble
       sizes, so the same ``supervision_ratio`` means the same balance on a
-      50 Hz channel and on a 400 Hz classifier. A raw number :math:`\beta` is
-      used as is (:math:`\beta_j = \beta`), which keeps the literal formula and
-      the exact `nengo.BCM` reduction.
+      50 Hz channel and on a 400 Hz classifier. ``"auto"`` also makes the
+      threshold :math:`\theta_j = \langle a_j^2 \rangle / \langle a_j
+      \rangle`, which makes the mean of :math:`a_j (a_j - \theta_j)` zero at
+      steady state: with spiking neurons and nengo.BCM's threshold (a slow
+      average of the same activity), that mean is the variance of the filtered
+      spike train, positive for every active neuron, so the term pushes every
+      active weight up, whatever its scale. A raw number :math:`\beta` is used
+      as is (:math:`\beta_j = \beta`) with nengo.BCM's threshold, which keeps
+      the literal formula of the paper and the exact `nengo.BCM` reduction.
 
     The defaults were chosen by measurement (``docs/defaults.md``, made with
-    ``benchmarks/defaults_study.py``): ``supervision_ratio=0.9`` and
-    ``learning_rate=1e-4 / 0.9``, so that the supervised term is exactly
-    ``nengo.PES()``'s; with them HPES learns a communication channel as well
-    as `nengo.PES` (test RMSE 0.96-1.06x PES's at 200-400 Hz and at 20-60 Hz,
-    3 seeds) and a 1000 -> 250 neuron classifier within 0.2 points. Theta
-    follows the post rate with nengo.BCM's ``Lowpass(1.0)`` from each neuron's
-    mean rate (``theta_init="rates"``): a slower theta cannot follow the rate
-    changes that learning causes (at S = 0.8, 20 s gave 1.42x PES's error, 1 s
-    0.96x). The paper's 20 s theta is usable at S >= 0.9 with
-    ``theta_init="rates"`` (1.00-1.11x); from 0 (``theta_init=None``) it is not
-    (1.43x), because theta then spends tens of seconds far below the rate.
+    ``benchmarks/defaults_study.py``): ``supervision_ratio=0.95`` and
+    ``learning_rate=1e-4 / 0.95``, so that the supervised term is exactly
+    ``nengo.PES()``'s; theta's averages are nengo.BCM's ``Lowpass(1.0)``,
+    started at each post neuron's mean rate (``theta_init="rates"``). The
+    numbers behind them are in ``docs/defaults.md``.
 
     Parameters
     ----------
@@ -185,7 +190,9 @@ class HPES(LearningRuleType):
         Filter of the post activities :math:`a_j`. ``Default`` means the same as
         ``pre_synapse`` (as in `nengo.BCM`).
     theta_synapse : `~nengo.synapses.Synapse`, optional
-        Filter of the post spikes that gives :math:`\theta_j`.
+        The averaging filter of :math:`\theta_j`: of :math:`a_j` and
+        :math:`a_j^2` with ``unsupervised_scale="auto"``, of the post spikes
+        with a number.
     theta_init : None, float, array_like or str, optional
         Where :math:`\theta_j` starts, in Hz: ``None`` is 0 (as `nengo.BCM`); a
         number or an array of ``post.n_neurons`` numbers; ``"rates"`` (each post
@@ -232,10 +239,10 @@ class HPES(LearningRuleType):
 
     # learning_rate * supervision_ratio = 1e-4, nengo.PES's default rate
     learning_rate = NumberParam(
-        "learning_rate", low=0, readonly=True, default=1e-4 / 0.9
+        "learning_rate", low=0, readonly=True, default=1e-4 / 0.95
     )
     supervision_ratio = NumberParam(
-        "supervision_ratio", low=0, high=1, readonly=True, default=0.9
+        "supervision_ratio", low=0, high=1, readonly=True, default=0.95
     )
     unsupervised_scale = UnsupervisedScaleParam(
         "unsupervised_scale", default="auto", readonly=True

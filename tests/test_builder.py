@@ -7,7 +7,7 @@ from nengo.builder.signal import Signal, SignalDict
 from nengo.exceptions import BuildError
 
 from nengo_hpes import HPES
-from nengo_hpes.builder import RankOneInc, SimHPES
+from nengo_hpes.builder import THETA_FLOOR, RankOneInc, SimHPES
 
 
 def make_signals(rng, n_pre=4, n_post=3, factors=True):
@@ -35,7 +35,7 @@ def test_simhpes_signal_lists_and_attributes(rng):
     )
     assert op.sets == [] and op.incs == []
     assert op.reads == [
-        sig[k] for k in ("pre_filtered", "post_filtered", "theta", "local_error")
+        sig[k] for k in ("pre_filtered", "post_filtered", "local_error", "theta")
     ]
     assert op.updates == [sig["delta"], sig["post_factor"], sig["pre_factor"]]
     for name, s in sig.items():
@@ -97,6 +97,74 @@ def test_simhpes_step_matches_formula(rng, need_delta):
     assert np.array_equal(signals[sig["pre_factor"]], pre)
     expected_delta = np.outer(v, pre) if need_delta else np.zeros((3, 4))
     assert np.allclose(signals[sig["delta"]], expected_delta, rtol=1e-13, atol=0)
+
+
+def test_simhpes_ratio_threshold(rng):
+    """With theta_num and theta_den, theta = num / max(den, floor), written out."""
+    kappa, s, dt = 2e-3, 0.3, 0.001
+    sig = make_signals(rng)
+    n_post = 3
+    den = Signal(np.array([20.0, 0.0, 5e-4]), name="den")
+    num = Signal(np.array([900.0, 0.0, 1e-5]), name="num")
+    op = SimHPES(
+        **sig,
+        learning_rate=kappa,
+        supervision_ratio=s,
+        unsupervised_scale=1e-6,
+        gain=1.0,
+        theta_den=den,
+        theta_num=num,
+    )
+    assert op.theta_ratio
+    assert op.reads == [
+        sig["pre_filtered"],
+        sig["post_filtered"],
+        sig["local_error"],
+        num,
+        den,
+    ]
+    assert op.updates == [
+        sig["delta"],
+        sig["post_factor"],
+        sig["pre_factor"],
+        sig["theta"],
+    ]
+    assert op.theta is sig["theta"] and op.theta_num is num and op.theta_den is den
+    assert op.post_factor is sig["post_factor"] and op.pre_factor is sig["pre_factor"]
+    signals = SignalDict()
+    for x in list(sig.values()) + [num, den]:
+        signals.init(x)
+    op.make_step(signals, dt, rng)()
+    theta = np.array([45.0, 0.0, 1e-5 / THETA_FLOOR])
+    assert THETA_FLOOR == 1e-3
+    assert np.allclose(signals[sig["theta"]], theta, rtol=1e-15, atol=0)
+    post = sig["post_filtered"].initial_value
+    err = sig["local_error"].initial_value
+    v = -kappa * dt * s / 4 * err + kappa * dt * (1 - s) * 1e-6 * post * (post - theta)
+    assert np.allclose(signals[sig["post_factor"]], v, rtol=1e-13, atol=0)
+    assert signals[sig["theta"]].shape == (n_post,)
+
+    without_factors = make_signals(rng, factors=False)
+    op = SimHPES(
+        **without_factors,
+        learning_rate=1,
+        supervision_ratio=1,
+        unsupervised_scale=0,
+        gain=1,
+        theta_den=den,
+        theta_num=num,
+    )
+    assert op.updates == [without_factors["delta"], without_factors["theta"]]
+    assert op.post_factor is None and op.pre_factor is None
+    with pytest.raises(BuildError, match="both theta_num and theta_den"):
+        SimHPES(
+            **without_factors,
+            learning_rate=1,
+            supervision_ratio=1,
+            unsupervised_scale=0,
+            gain=1,
+            theta_den=den,
+        )
 
 
 def test_rankoneinc(rng):

@@ -169,21 +169,30 @@ def test_pes_bcm_composition_equivalent(Simulator, seed):
 
 
 @pytest.mark.parametrize("kind", ["ens", "neurons"])
-@pytest.mark.parametrize("theta_init", [None, "rates", 25.0])
-def test_intermediate_matches_numpy(Simulator, seed, kind, theta_init, allclose):
-    """Weights equal an independent NumPy computation from the probed signals."""
-    kappa, s, steps = 5e-4, 0.6, 60
+@pytest.mark.parametrize(
+    "scale, theta_init",
+    [("auto", None), ("auto", "rates"), ("auto", 25.0), (2e-7, None), (2e-7, 25.0)],
+)
+def test_intermediate_matches_numpy(Simulator, seed, kind, scale, theta_init, allclose):
+    """
+    Weights equal an independent NumPy computation from the probed signals,
+    and theta is the one documented: with ``unsupervised_scale="auto"`` the
+    ratio of the 'set'-mode filtered moments of the probed post activity, with
+    a number nengo.BCM's filtered post spikes.
+    """
+    kappa, s, steps, tau = 5e-4, 0.6, 60, 0.05
     rule = HPES(
         kappa,
         s,
-        unsupervised_scale="auto",
+        unsupervised_scale=scale,
         theta_init=theta_init,
-        theta_synapse=nengo.Lowpass(0.05),
+        theta_synapse=nengo.Lowpass(tau),
     )
     net = weights_net(rule, kind, seed)
     with net:
         lr = net.conn.learning_rule
         probes = {k: nengo.Probe(lr, k) for k in HPES.probeable}
+        p_spikes = nengo.Probe(net.post.neurons)
     sim, w = run_weights(Simulator, net, steps=steps)
     pre = sim.data[probes["pre_filtered"]]
     post = sim.data[probes["post_filtered"]]
@@ -194,8 +203,13 @@ def test_intermediate_matches_numpy(Simulator, seed, kind, theta_init, allclose)
     enc = built.scaled_encoders  # encoders * gain / radius
     gain = built.gain
     n_pre = pre.shape[1]
-    max_rates = net.post.neuron_type.rates(np.ones((1, len(gain))), gain, built.bias)[0]
-    beta = 1.0 / (n_pre * max_rates**2)
+    if scale == "auto":
+        max_rates = net.post.neuron_type.rates(
+            np.ones((1, len(gain))), gain, built.bias
+        )[0]
+        beta = 1.0 / (n_pre * max_rates**2)
+    else:
+        beta = scale
 
     w_ref = [w[0]]
     for k in range(steps - 1):
@@ -207,11 +221,35 @@ def test_intermediate_matches_numpy(Simulator, seed, kind, theta_init, allclose)
     w_ref = np.array(w_ref)
     assert allclose(w, w_ref, rtol=1e-9, atol=1e-14)
     assert not np.allclose(w[-1], w[0], rtol=0, atol=1e-7)
-    if theta_init == 25.0:  # theta starts at theta_init and is then filtered
-        a = np.exp(-DT / 0.05)
-        spikes0 = sim.data[probes["post_filtered"]][0] * 0  # shape helper
-        assert theta.shape == spikes0.shape[:0] + (steps, len(gain))
-        assert np.all(np.abs(theta[0] - a * 25.0) <= (1 - a) / DT + 1e-9)
+
+    # theta, computed independently
+    a = np.exp(-DT / tau)
+    if theta_init == "rates":
+        from nengo.builder.ensemble import get_activities
+
+        theta0 = get_activities(built, net.post, built.eval_points).mean(axis=0)
+    else:
+        theta0 = np.full(len(gain), 0.0 if theta_init is None else theta_init)
+    spikes = sim.data[p_spikes]
+    if scale == "auto":
+        # the moments filter post_filtered in 'update' mode: theta at step k
+        # is made of the activities up to step k - 1
+        m1, m2 = theta0.copy(), theta0**2
+        theta_ref = []
+        for k in range(steps):
+            theta_ref.append(m2 / np.maximum(m1, 1e-3))
+            m1 = a * m1 + (1 - a) * post[k]
+            m2 = a * m2 + (1 - a) * post[k] ** 2
+        assert allclose(theta, theta_ref, rtol=1e-9, atol=1e-9)
+    else:  # nengo.BCM's: the post spikes up to step k ('set' mode)
+        m = theta0.copy()
+        theta_ref = []
+        for k in range(steps):
+            m = a * m + (1 - a) * spikes[k]
+            theta_ref.append(m.copy())
+        assert allclose(theta, theta_ref, rtol=1e-9, atol=1e-9)
+    if theta_init is not None:
+        assert np.all(theta[0] > 1.0)
 
 
 def test_theta_init_rates_starts_at_mean_rates(Simulator, seed):

@@ -234,19 +234,29 @@ def test_rank_one_inc_builder(seed, monkeypatch):
 
 
 def test_different_post_sizes_merge(seed):
-    """Equal n_pre, different n_post: SimHPES ops can merge (each op's rows apart)."""
+    """
+    Equal n_pre, different n_post: SimHPES ops can merge (each op's rows apart).
+
+    The planner only groups ops that are ready together, so the connections
+    share their post ensemble and take its spikes unfiltered (a post filter of
+    each size would run on its own and make one op wait for the other).
+    """
     with nengo.Network(seed=seed) as net:
         stim = nengo.Node(lambda t: np.sin(5 * t))
         pre = nengo.Ensemble(30, 1)
+        post = nengo.Ensemble(55, 1)
         nengo.Connection(stim, pre)
+        nengo.Connection(stim, post)
         probes = []
-        for k, n_post in enumerate((20, 35)):
-            post = nengo.Ensemble(n_post, 1)
+        for k, sl in enumerate((slice(0, 20), slice(20, 55))):
+            n_post = sl.stop - sl.start
             conn = nengo.Connection(
                 pre.neurons,
-                post.neurons,
+                post.neurons[sl],
                 transform=np.random.RandomState(k).uniform(-1e-3, 1e-3, (n_post, 30)),
-                learning_rule_type=HPES(1e-3 * (k + 1), 0.5 + 0.2 * k),
+                learning_rule_type=HPES(
+                    1e-3 * (k + 1), 0.5 + 0.2 * k, post_synapse=None
+                ),
             )
             nengo.Connection(stim, conn.learning_rule, transform=0.5)
             probes.append(nengo.Probe(conn, "weights"))
