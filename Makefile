@@ -1,13 +1,14 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   create .venv, install, run the main job (PES vs hPES channel)
-#   make test   create/update .venv, run the linters and the whole test suite
+#   make test   create/update .venv, run the linters, the docs build and the tests
+#   make docs   the documentation site, notebooks executed, in build/docs/html
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SOURCES := nengo_hpes tests benchmarks notebooks
+SOURCES := nengo_hpes tests benchmarks notebooks docs/*.py
 
-.PHONY: demo test lint pytest test-slow bench bench-dl notebooks clean
+.PHONY: demo test lint pytest docs docs-check test-slow bench bench-dl notebooks clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,7 +40,25 @@ pytest: $(STAMP)
 	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim
 	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim_minibatch3
 
-test: lint pytest
+# Sphinx, nitpicky, warnings as errors (-W), every page read afresh (-E: an
+# incremental build would not repeat the warnings of unchanged pages)
+SPHINX := $(BIN)/python -m sphinx -n -W --keep-going -q
+
+# The site with every notebook executed in quick mode (NENGO_HPES_NOTEBOOK_MODE=full
+# for full mode); jupyter-cache keeps the outputs in build/docs, so a rebuild
+# executes only the notebooks that changed
+docs: $(STAMP)
+	NENGO_HPES_DOCS_EXECUTE=1 $(SPHINX) -E -b html -d build/docs/doctrees docs build/docs/html
+	@echo "open build/docs/html/index.html"
+
+# What make test runs: the site without executing the notebooks (make test runs
+# them in tests/test_notebooks.py), into build/docs/check so that it leaves the
+# make docs site alone, then the docs' doctest blocks
+docs-check: $(STAMP)
+	$(SPHINX) -E -b html -d build/docs/check/doctrees docs build/docs/check/html
+	$(SPHINX) -b doctest -d build/docs/check/doctrees docs build/docs/check/doctest
+
+test: lint docs-check pytest
 
 # --slow: nengo's pytest plugin skips tests marked slow without it
 test-slow: $(STAMP)

@@ -27,6 +27,22 @@ def gini_index(weights, axis=None):
     -------
     float or ndarray
         The index; 0 where all magnitudes are zero.
+
+    Examples
+    --------
+    Equal magnitudes are dense; one non-zero weight out of four is sparse:
+
+    .. testcode::
+
+       from nengo_hpes.metrics import gini_index
+
+       print(gini_index([1, -1, 1, 1]), gini_index([0, 0, 0, 2]))
+       print(gini_index([[1, 1, 1, 1], [0, 0, 0, 5]], axis=1))
+
+    .. testoutput::
+
+       0.0 0.75
+       [0.   0.75]
     """
     c = np.abs(np.asarray(weights, dtype=np.float64))
     if c.size == 0:
@@ -50,7 +66,32 @@ def gini_index(weights, axis=None):
 
 
 def rmse(actual, target, axis=None):
-    """Root mean squared error between two arrays."""
+    """
+    Root mean squared error between two arrays.
+
+    Parameters
+    ----------
+    actual, target : array_like
+        The arrays (broadcast against each other).
+    axis : int, optional
+        Average along this axis only. None (default) averages everything.
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    .. testcode::
+
+       from nengo_hpes.metrics import rmse
+
+       print(rmse([[0, 0], [3, 4]], 0, axis=1))
+
+    .. testoutput::
+
+       [0.         3.53553391]
+    """
     actual = np.asarray(actual)
     target = np.asarray(target)
     return np.sqrt(np.mean((actual - target) ** 2, axis=axis))

@@ -66,6 +66,21 @@ def mean_sd(values, fmt=".3f"):
     Returns
     -------
     str
+
+    Examples
+    --------
+    .. testcode::
+
+       import numpy as np
+       from nengo_hpes.notebook import mean_sd
+
+       print(mean_sd([1.0, 2.0, 3.0]))
+       print(mean_sd([0.5, np.nan, 0.7], fmt=".1f"))
+
+    .. testoutput::
+
+       2.000 ± 1.000
+       0.6 ± 0.1 (2/3)
     """
     values = np.atleast_1d(np.asarray(values, dtype=float))
     if values.size == 0:
@@ -99,6 +114,22 @@ def format_table(rows, columns=None, floatfmt=".3g"):
     Returns
     -------
     str
+
+    Examples
+    --------
+    .. testcode::
+
+       from nengo_hpes.notebook import format_table
+
+       rows = [{"rule": "PES", "rmse": 0.0512}, {"rule": "HPES", "rmse": 0.04799}]
+       print(format_table(rows))
+
+    .. testoutput::
+
+       | rule | rmse |
+       |---|---|
+       | PES | 0.0512 |
+       | HPES | 0.048 |
     """
     rows = list(rows)
     if not rows:
