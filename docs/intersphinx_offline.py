@@ -100,6 +100,8 @@ PROJECTS = {
                 "nengo.RectifiedLinear",
                 "nengo.SpikingRectifiedLinear",
                 "nengo.Lowpass",
+                "nengo.Alpha",
+                "nengo.Direct",
                 "nengo.synapses.Synapse",
                 "nengo.solvers.LstsqL2",
                 "nengo.Process",
