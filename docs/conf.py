@@ -95,6 +95,8 @@ nb_execution_timeout = 1800
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# the notebooks display their tables as Markdown (GitHub-style tables)
+nb_render_markdown_format = "gfm"
 
 # -- HTML output
 html_theme = "furo"
