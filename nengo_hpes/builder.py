@@ -17,6 +17,7 @@ from nengo.builder.operator import Copy, DotInc, ElementwiseInc, Reset
 from nengo.builder.processes import SimProcess
 from nengo.ensemble import Ensemble, Neurons
 from nengo.exceptions import BuildError
+from nengo.neurons import Direct
 
 from nengo_hpes._blas import rank_one_inc
 from nengo_hpes.learning_rules import HPES
@@ -519,6 +520,12 @@ def build_hpes(model, hpes, rule):
     post_ens = get_post_ens(conn)
     if not isinstance(post_ens, Ensemble):  # pragma: no cover (nengo validates)
         raise BuildError(f"{hpes} needs neurons after the connection, got {post_ens}")
+    if isinstance(post_ens.neuron_type, Direct):
+        raise BuildError(
+            f"{hpes} on {conn}: the post ensemble has Direct neurons, which have no "
+            "activities, gains or encoders for the rule; give it spiking or rate "
+            "neurons (e.g. nengo.LIF()), or learn a decoded connection with nengo.PES"
+        )
 
     # --- error input (the user connects E = actual - target here)
     error = Signal(shape=(rule.size_in,), name="HPES:error")

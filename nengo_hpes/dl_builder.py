@@ -21,12 +21,13 @@ without TensorFlow.
 
 Everything else is the reference build, unchanged: `nengo_hpes.builder.build_hpes`
 pads the error instead of slicing encoders on axis 1 (which NengoDL cannot do),
-and builds theta with a ``SimProcess`` whose state starts at ``theta_init``.
+and builds theta's averages (``<a>`` and ``<a^2>``, or nengo.BCM's filtered
+spikes) with ``SimProcess`` operators whose state starts at ``theta_init``.
 NengoDL keeps that start: its ``Lowpass`` builder uses the output signal as the
-filter state and keeps that signal's initial value (``theta``, which
-`~nengo_hpes.builder.build_hpes` starts at ``theta_init``), and its general
+filter state and keeps that signal's initial value (which
+`~nengo_hpes.builder.build_hpes` sets from ``theta_init``), and its general
 ``LinearFilter`` builder uses the state signal ``X`` (started by
-``make_state(y0=theta_init)``). NengoDL's ``mark_signals`` marks the learned
+``make_state(y0=...)``). NengoDL's ``mark_signals`` marks the learned
 weights non-trainable and minibatched from ``conn.learning_rule`` alone (it does
 not look for nengo's delta ``Copy``, which `.build_hpes` removes), exactly as for
 `nengo.PES`; so they persist across ``run_steps(stateful=False)``, are saved by

@@ -480,6 +480,21 @@ def test_ensemble_without_weight_solver_rejected():
             nengo.Connection(a, b, learning_rule_type=HPES())
 
 
+def test_direct_post_rejected(Simulator):
+    with nengo.Network() as net:
+        a = nengo.Ensemble(10, 1)
+        b = nengo.Ensemble(10, 1, neuron_type=nengo.Direct())
+        nengo.Connection(
+            a,
+            b,
+            solver=nengo.solvers.LstsqL2(weights=True),
+            learning_rule_type=HPES(),
+        )
+    with pytest.raises(BuildError, match="post ensemble has Direct neurons"):
+        with Simulator(net):
+            pass
+
+
 def test_node_pre_rejected():
     with nengo.Network():
         node = nengo.Node([0])
