@@ -114,12 +114,16 @@ class FeatureLayer:
         Gains and biases (from ``max_rate`` and ``intercept``).
     neuron_type : `~nengo.neurons.NeuronType`
         The hidden neurons' type.
+    identity : bool
+        Whether ``encoders`` is the identity (then the products with it are
+        skipped: neuron ``i`` sees input ``i``).
     """
 
     encoders: np.ndarray
     gain: np.ndarray
     bias: np.ndarray
     neuron_type: nengo.neurons.NeuronType
+    identity: bool = False
 
     @classmethod
     def create(
@@ -141,9 +145,11 @@ class FeatureLayer:
             Number of hidden neurons.
         image_shape : (int, int)
             Image shape (rows, columns).
-        encoders : {"gabor", "gaussian"} or (n_hidden, n_pixels) array_like
-            Encoder kind (see `nengo_hpes.encoders.make_encoders`) or the
-            encoders themselves (normalised to unit length).
+        encoders : {"gabor", "gaussian", "identity"} or array_like
+            Encoder kind (see `nengo_hpes.encoders.make_encoders`;
+            ``"identity"``: one neuron per input value, which needs
+            ``n_hidden == n_pixels``) or the encoders themselves, an
+            ``(n_hidden, n_pixels)`` array (normalised to unit length).
         max_rate : float
             Firing rate of every neuron at ``encoder @ x = 1``, in Hz (> 0).
         intercept : float
@@ -159,9 +165,20 @@ class FeatureLayer:
         if not 0 <= intercept < 1:
             _fail("intercept", f"Must be in [0, 1) (got {intercept!r})")
         neuron_type = nengo.LIF() if neuron_type is None else neuron_type
-        if isinstance(encoders, str):
-            if encoders not in ENCODER_KINDS:
-                _fail("encoders", f"Must be one of {ENCODER_KINDS} (got {encoders!r})")
+        identity = isinstance(encoders, str) and encoders == "identity"
+        if identity:
+            n_pixels = int(np.prod(image_shape))
+            if n_hidden != n_pixels:
+                _fail(
+                    "n_hidden",
+                    f"Must equal the number of pixels ({n_pixels}) for identity "
+                    f"encoders (got {n_hidden})",
+                )
+            enc = np.eye(n_hidden)
+        elif isinstance(encoders, str):
+            kinds = (*ENCODER_KINDS, "identity")
+            if encoders not in kinds:
+                _fail("encoders", f"Must be one of {kinds} (got {encoders!r})")
             enc = make_encoders(encoders, n_hidden, image_shape, rng=seed)
         else:
             enc = np.asarray(encoders, dtype=np.float64)
@@ -177,7 +194,7 @@ class FeatureLayer:
         gain, bias = neuron_type.gain_bias(
             np.full(n_hidden, float(max_rate)), np.full(n_hidden, float(intercept))
         )
-        return cls(enc, np.asarray(gain), np.asarray(bias), neuron_type)
+        return cls(enc, np.asarray(gain), np.asarray(bias), neuron_type, identity)
 
     @property
     def n_hidden(self):
@@ -189,14 +206,18 @@ class FeatureLayer:
         """Pixels per image."""
         return self.encoders.shape[1]
 
+    def project(self, images):
+        """Encoder projections ``images @ encoders.T`` (float64)."""
+        images = np.asarray(images, dtype=np.float64)
+        return images.copy() if self.identity else images @ self.encoders.T
+
     def currents(self, images):
         """Input currents without the bias, ``gain * (images @ encoders.T)``."""
-        return np.asarray(images, dtype=np.float64) @ self.encoders.T * self.gain
+        return self.project(images) * self.gain
 
     def rates(self, images):
         """Steady-state firing rates (Hz) of the hidden neurons for ``images``."""
-        x = np.asarray(images, dtype=np.float64) @ self.encoders.T
-        return self.neuron_type.rates(x, self.gain, self.bias)
+        return self.neuron_type.rates(self.project(images), self.gain, self.bias)
 
 
 class PresentCurrents(nengo.Process):
@@ -230,7 +251,7 @@ class PresentCurrents(nengo.Process):
 
     def make_step(self, shape_in, shape_out, dt, rng, state):
         steps = int(round(self.presentation_time / dt))
-        enc_t = np.ascontiguousarray(self.features.encoders.T)
+        project = self.features.project
         gain = self.features.gain
         images, order = self.images, self.order
         current = np.zeros(shape_out)
@@ -241,11 +262,7 @@ class PresentCurrents(nengo.Process):
             if k != shown[0]:
                 shown[0] = k
                 if k < len(order):
-                    np.multiply(
-                        np.asarray(images[order[k]], dtype=np.float64) @ enc_t,
-                        gain,
-                        out=current,
-                    )
+                    np.multiply(project(images[order[k]]), gain, out=current)
                 else:
                     current[...] = 0
             return current
@@ -586,7 +603,7 @@ def run_classifier(
         Shuffle the training set at each pass (otherwise its order is kept).
     n_hidden : int, optional
         Hidden neurons.
-    encoders : {"gabor", "gaussian"} or array_like, optional
+    encoders : {"gabor", "gaussian", "identity"} or array_like, optional
         Hidden encoders (see `FeatureLayer.create`).
     max_rate, intercept : float, optional
         Of the hidden neurons (see `FeatureLayer.create`).
@@ -818,6 +835,118 @@ def plot_confusion_matrix(result, path=None):
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(f"{result.label}\ntest accuracy {100 * result.accuracy:.2f} %")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_digits(images, labels, predictions=None, shape=(28, 28), n=12, path=None):
+    """
+    A row of images with their labels (and predictions, if given).
+
+    Parameters
+    ----------
+    images : (m, n_pixels) array_like
+        Images (any scale; each is shown with its own grey range).
+    labels : (m,) array_like of int
+        True classes.
+    predictions : (m,) array_like of int, optional
+        Predicted classes; with them, only misclassified images are shown.
+    shape : (int, int), optional
+        Image shape.
+    n : int, optional
+        At most this many images.
+    path : str or Path, optional
+        Where to save the figure (PNG).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    n = _check_int("n", n)
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 2 or images.shape[1] != int(np.prod(shape)):
+        _fail(
+            "images",
+            f"Must have shape (m, {int(np.prod(shape))}) (got {images.shape})",
+        )
+    if labels.shape != (len(images),):
+        _fail("labels", f"Must have shape ({len(images)},) (got {labels.shape})")
+    index = np.arange(len(images))
+    if predictions is not None:
+        predictions = np.asarray(predictions)
+        if predictions.shape != labels.shape:
+            _fail(
+                "predictions",
+                f"Must have shape {labels.shape} (got {predictions.shape})",
+            )
+        index = np.flatnonzero(predictions != labels)
+    index = index[:n]
+    fig, axes = plt.subplots(1, max(1, len(index)), figsize=(1.2 * max(1, n), 1.6))
+    axes = np.atleast_1d(axes)
+    for ax in axes:
+        ax.axis("off")
+    for ax, i in zip(axes, index):
+        ax.imshow(images[i].reshape(shape), cmap="gray_r")
+        title = (
+            f"{labels[i]}"
+            if predictions is None
+            else (f"{labels[i]} as {predictions[i]}")
+        )
+        ax.set_title(title, fontsize="small")
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_weight_histograms(results, path=None, bins=100):
+    """
+    Histograms of each result's learned weights, with their Gini index.
+
+    The Gini index (`nengo_hpes.metrics.gini_index` of the absolute weights)
+    is 0 when all weights have the same magnitude and tends to 1 when a few
+    weights carry all of it.
+
+    Parameters
+    ----------
+    results : list of ClassifierResult
+        The runs to show.
+    path : str or Path, optional
+        Where to save the figure (PNG).
+    bins : int, optional
+        Histogram bins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from nengo_hpes.metrics import gini_index
+
+    results = list(results)
+    if not results:
+        _fail("results", "Must have at least one result (got [])")
+    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 3.2))
+    for ax, res in zip(np.atleast_1d(axes), results):
+        w = res.weights.ravel()
+        ax.hist(w, bins=bins, log=True, color="C0")
+        ax.set_title(f"{res.label}\nGini {gini_index(res.weights):.3f}", fontsize=9)
+        ax.set_xlabel("weight")
+    np.atleast_1d(axes)[0].set_ylabel("count (log)")
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)

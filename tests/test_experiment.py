@@ -22,6 +22,8 @@ from nengo_hpes.experiment import (
     classifier_network,
     confusion_matrix,
     offline_accuracy,
+    plot_digits,
+    plot_weight_histograms,
     run_classifier,
 )
 
@@ -122,6 +124,31 @@ def test_feature_layer_rates():
     assert np.allclose(layer.neuron_type.rates(j, unit, 0 * unit), layer.rates(e[:3]))
     given = FeatureLayer.create(30, (4, 4), 3 * e)
     assert np.allclose(given.encoders, e)  # normalised
+
+
+def test_feature_layer_identity_matches_explicit_eye():
+    layer = FeatureLayer.create(16, (4, 4), "identity", max_rate=100, intercept=0.1)
+    assert layer.identity and layer.n_hidden == layer.n_pixels == 16
+    x = np.random.RandomState(0).uniform(-0.5, 1.5, size=(5, 16))
+    assert np.array_equal(layer.project(x), x)
+    assert np.allclose(layer.currents(x), x * layer.gain)
+    eye = FeatureLayer.create(16, (4, 4), np.eye(16), max_rate=100, intercept=0.1)
+    assert not eye.identity
+    assert np.allclose(layer.rates(x), eye.rates(x))
+    assert np.all(layer.rates(np.full((1, 16), 0.09)) == 0)  # below the intercept
+    with pytest.raises(ValidationError, match=r"n_hidden: Must equal the number of"):
+        FeatureLayer.create(15, (4, 4), "identity")
+
+
+def test_identity_encoders_run_like_given_eye(task):
+    (x, y), (xt, yt) = task
+    kw = dict(n_hidden=144, n_output=20, seed=2, progress_bar=False)
+    train, test = (x[:60], y[:60]), (xt[:20], yt[:20])
+    a = run_classifier(train, test, nengo.PES(1e-3), SHAPE, encoders="identity", **kw)
+    b = run_classifier(train, test, nengo.PES(1e-3), SHAPE, encoders=np.eye(144), **kw)
+    assert np.allclose(a.weights, b.weights) and np.abs(a.weights).max() > 0
+    assert np.array_equal(a.test_predictions, b.test_predictions)
+    assert a.params["encoders"] == "identity"
 
 
 def test_confusion_matrix():
@@ -276,6 +303,43 @@ def test_bad_images_and_labels(task):
         run_classifier((x, y - 1), test, None, SHAPE)
     with pytest.raises(ValidationError, match=r"test: Images must be a non-empty 2-D"):
         run_classifier((x, y), (x[0], y[:1]), None, SHAPE)
+
+
+# ---------------------------------------------------------------- figures
+def test_plot_digits_shows_misclassified(task):
+    import matplotlib.pyplot as plt
+
+    (x, y), _ = task
+    pred = y.copy()
+    pred[[3, 7]] = (y[[3, 7]] + 1) % 4
+    fig = plot_digits(x, y, pred, shape=SHAPE, n=5)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == [f"{y[i]} as {pred[i]}" for i in (3, 7)]
+    assert np.allclose(fig.axes[0].images[0].get_array(), x[3].reshape(SHAPE))
+    fig = plot_digits(x, y, shape=SHAPE, n=4)
+    assert [ax.get_title() for ax in fig.axes] == [str(v) for v in y[:4]]
+    plt.close("all")
+    with pytest.raises(ValidationError, match=r"images: Must have shape \(m, 784\)"):
+        plot_digits(x, y)
+    with pytest.raises(ValidationError, match=r"predictions: Must have shape"):
+        plot_digits(x, y, pred[:-1], shape=SHAPE)
+    with pytest.raises(ValidationError, match=r"n: Must be an integer >= 1"):
+        plot_digits(x, y, shape=SHAPE, n=0)
+
+
+def test_plot_weight_histograms(pes_result, tmp_path):
+    import matplotlib.pyplot as plt
+
+    from nengo_hpes.metrics import gini_index
+
+    fig = plot_weight_histograms([pes_result], path=tmp_path / "w.png")
+    assert (tmp_path / "w.png").is_file()
+    assert f"Gini {gini_index(pes_result.weights):.3f}" in fig.axes[0].get_title()
+    counts = [p.get_height() for p in fig.axes[0].patches]
+    assert sum(counts) == pes_result.weights.size
+    plt.close("all")
+    with pytest.raises(ValidationError, match=r"results: Must have at least one"):
+        plot_weight_histograms([])
 
 
 # ---------------------------------------------------------------- command line
