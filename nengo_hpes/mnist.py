@@ -137,7 +137,7 @@ def parser():
         "--learning-rate",
         type=float,
         default=None,
-        help="default: the rule's (PES 1e-4, HPES 1e-4/0.9)",
+        help="default: the rule's (nengo.PES: 1e-4; HPES: see nengo_hpes.HPES)",
     )
     p.add_argument("--supervision-ratio", type=float, default=None, help="HPES only")
     p.add_argument(
