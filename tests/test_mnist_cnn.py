@@ -107,10 +107,22 @@ def test_mode_settings():
         mnist_cnn.mode_settings("medium")
 
 
+def test_hybrid_learning_rates():
+    rates = mnist_cnn.hybrid_learning_rates(2e-3)
+    assert rates["pes"] == rates["pes-s1"] == 2e-3
+    # HPES's supervised part is nengo.PES(rate)
+    hpes = HPES(rates["hpes"])
+    assert hpes.learning_rate * hpes.supervision_ratio == pytest.approx(2e-3)
+    assert mnist_cnn.hybrid_learning_rates()["pes"] == mnist_cnn.HYBRID_LEARNING_RATE
+    with pytest.raises(ValidationError, match=r"rate: Must be a finite number > 0"):
+        mnist_cnn.hybrid_learning_rates(-1)
+
+
 def test_readout_rule():
     assert mnist_cnn.readout_rule("pes") == nengo.PES(1e-4)
     assert mnist_cnn.readout_rule("pes", 3e-5) == nengo.PES(3e-5)
     assert mnist_cnn.readout_rule("hpes") == HPES()  # the package's defaults
+    assert mnist_cnn.readout_rule("pes-s1") == HPES(1e-4, supervision_ratio=1)
     with pytest.raises(ValidationError, match=r"rule: Must be one of \('hpes', 'pes'"):
         mnist_cnn.readout_rule("bcm")
 
@@ -399,8 +411,9 @@ def test_command_line(tmp_path, capsys):
     for r in summary["readouts"].values():
         assert r["params"]["n_train"] == 60 and r["params"]["n_test"] == 40
         assert 0 <= r["test_accuracy"] <= 1 and 0 <= r["weight_gini"] <= 1
-    assert summary["readouts"]["pes"]["params"]["rule"] == repr(nengo.PES(1e-4))
-    assert summary["readouts"]["hpes"]["params"]["rule"] == repr(HPES())
+    rates = mnist_cnn.hybrid_learning_rates()
+    assert summary["readouts"]["pes"]["params"]["rule"] == repr(nengo.PES(rates["pes"]))
+    assert summary["readouts"]["hpes"]["params"]["rule"] == repr(HPES(rates["hpes"]))
     assert summary["features"]["n_features"] == 3200
     assert {"python", "nengo", "nengo_dl", "tensorflow"} <= set(summary["versions"])
     assert summary["machine"]["cores"] >= 1
