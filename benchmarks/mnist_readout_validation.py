@@ -1,0 +1,81 @@
+"""
+Choose the hybrid readout's learning rate on training data only.
+
+The readout of `nengo_hpes.mnist_cnn.hybrid_readout` (identity encoders, 3200
+hidden neurons) learns online from the spiking features of the first 8000
+MNIST training images and is tested on the features of the next 2000 (the
+test set is not used). Needs the trained full-mode CNN and the spiking
+features of the first 10 000 training images in the cache (run
+``python -m nengo_hpes.mnist_cnn --mode full`` first, or let this script
+compute them: about 15 minutes for the features on 2 CPU cores).
+
+Usage::
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/mnist_readout_validation.py \\
+        [VARIANT ...] [--out benchmarks/results/mnist_readout_validation.json]
+
+Variants: ``pes-<rate>`` (PES computed as ``HPES(rate, supervision_ratio=1)``)
+and ``hpes-<rate>`` (``HPES(rate / 0.95)``, the supervised part at ``rate``).
+"""
+
+import argparse
+import json
+import time
+
+from nengo_hpes import HPES, mnist_cnn
+
+DEFAULT_VARIANTS = ("pes-1e-4", "pes-3e-4", "pes-1e-3", "pes-3e-3", "hpes-1e-4")
+
+
+def rule(variant):
+    kind, rate = variant.split("-", 1)
+    rate = float(rate)
+    if kind == "pes":
+        return HPES(learning_rate=rate, supervision_ratio=1)
+    if kind == "hpes":
+        return HPES(learning_rate=rate / HPES().supervision_ratio)
+    raise SystemExit(f"unknown variant {variant!r}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("variants", nargs="*", default=DEFAULT_VARIANTS)
+    p.add_argument("--out", default="benchmarks/results/mnist_readout_validation.json")
+    args = p.parse_args(argv)
+    (x, y), _ = mnist_cnn.cnn_data(60000, 1)
+    training = mnist_cnn.train_cnn(
+        (x, y), mnist_cnn.CNNSettings(epochs=10), verbose=0, progress_bar=False
+    )
+    run = mnist_cnn.run_spiking(training, x[:10000], progress_bar=False)
+    counts, labels = run.counts, y[:10000]
+    results = {}
+    for variant in args.variants:
+        t0 = time.perf_counter()
+        res = mnist_cnn.hybrid_readout(
+            (counts[:8000], labels[:8000]),
+            (counts[8000:], labels[8000:]),
+            rule(variant),
+            encoders="direct",
+            progress_bar=False,
+        )
+        results[variant] = {
+            "rule": repr(rule(variant)),
+            "validation_accuracy": res.accuracy,
+            "train_accuracy_last_block": float(res.learning_curve()[1][-1]),
+            "train_ms_per_image": 1e3 * res.timings["train_per_image"],
+            "wall_seconds": time.perf_counter() - t0,
+        }
+        print(variant, results[variant], flush=True)
+    out = {
+        "what": "hybrid readout learning rate, train on features of MNIST "
+        "train[:8000], validate on train[8000:10000]",
+        "results": results,
+        "versions": mnist_cnn.versions(),
+        "machine": mnist_cnn.machine(),
+    }
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
