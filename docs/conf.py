@@ -46,10 +46,7 @@ nitpicky = True
 default_role = "py:obj"
 # Temporary, one entry per docstring outside docs/ that needs a fix (remove the
 # entry with the fix):
-nitpick_ignore = [
-    # nengo_hpes/mnist.py, mnist_data: `load_mnist` -> `.load_mnist`
-    ("py:obj", "load_mnist"),
-]
+nitpick_ignore = []
 pygments_style = "sphinx"
 templates_path = []
 

@@ -92,7 +92,7 @@ def make_rule(
 
 def mnist_data(n_train=60000, n_test=10000, offset_train=0):
     """
-    MNIST images scaled to [-1, 1] (float32) and labels, from `load_mnist`.
+    MNIST images scaled to [-1, 1] (float32) and labels, from `.load_mnist`.
 
     Parameters
     ----------

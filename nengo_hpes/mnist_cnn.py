@@ -18,7 +18,7 @@ Two parts, used by ``notebooks/mnist.ipynb`` and ``python -m nengo_hpes.mnist_cn
   (hPES, PES) with `nengo_hpes.experiment.run_classifier`, as Bekolay et al.
   (2013) learned the readout of a deep belief network's features online.
 
-Everything that NengoDL computes is cached under `cache_dir` (the parameters
+Everything that NengoDL computes is cached under ``cache_dir`` (the parameters
 after each epoch, the spiking features): nothing is downloaded, and a second
 run with the same settings and data reuses the files. NengoDL and TensorFlow
 are imported inside the functions that need them.
@@ -858,7 +858,7 @@ def hybrid_readout(
     """
     Learn a readout of the frozen CNN's spiking features online.
 
-    The features (last-layer spike counts, `SpikingRun.counts`) are scaled by
+    The features (last-layer spike counts, ``SpikingRun.counts``) are scaled by
     a `FeatureScaling` fitted on the training features, then presented to
     `nengo_hpes.experiment.run_classifier` as "images": a hidden LIF layer
     (identity or Gaussian encoders) drives an output ensemble through a
