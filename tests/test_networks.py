@@ -8,7 +8,7 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_hpes import HPES, demo
-from nengo_hpes.metrics import gini_index, rmse
+from nengo_hpes.metrics import gini_index, paired_difference, rmse
 from nengo_hpes.networks import communication_channel, run_channel
 from nengo_hpes.plots import plot_channel_runs
 
@@ -31,6 +31,43 @@ def test_gini_index_known_values():
 def test_gini_index_empty_rejected():
     with pytest.raises(ValidationError, match="weights: Must have at least one"):
         gini_index([])
+
+
+def test_paired_difference():
+    # d = [0.01, 0.02, 0.01]: mean 0.01333, s = 0.005774, t(0.975, 2) = 4.3027
+    mean, low, high = paired_difference([0.95, 0.96, 0.94], [0.94, 0.94, 0.93])
+    half = 4.302652729911275 * np.std([0.01, 0.02, 0.01], ddof=1) / np.sqrt(3)
+    assert mean == pytest.approx(0.04 / 3)
+    assert (low, high) == pytest.approx((mean - half, mean + half))
+    # pairing: a constant shift is known exactly, whatever the seeds' spread
+    rng = np.random.RandomState(1)
+    b = rng.uniform(0.9, 0.99, 5)
+    assert paired_difference(b + 0.003, b) == pytest.approx((0.003,) * 3)
+    # a wider confidence gives a wider interval around the same mean
+    a = b + rng.normal(0.001, 0.002, 5)
+    m90, lo90, hi90 = paired_difference(a, b, confidence=0.9)
+    m99, lo99, hi99 = paired_difference(a, b, confidence=0.99)
+    assert m90 == m99 and lo99 < lo90 < m90 < hi90 < hi99
+
+
+@pytest.mark.parametrize(
+    "a, b, kwargs, match",
+    [
+        ([0.9, 0.9], [0.9], {}, "same length"),
+        ([[0.9, 0.9]], [[0.9, 0.9]], {}, "must be 1-D"),
+        ([0.9], [0.9], {}, "at least 2 paired values"),
+        (
+            [0.9, 0.8],
+            [0.9, 0.9],
+            {"confidence": 1.0},
+            r"confidence must be in \(0, 1\)",
+        ),
+        ([0.9, 0.8], [0.9, 0.9], {"confidence": 0}, r"\(got 0\)"),
+    ],
+)
+def test_paired_difference_rejects(a, b, kwargs, match):
+    with pytest.raises(ValidationError, match=match):
+        paired_difference(a, b, **kwargs)
 
 
 def test_rmse():
@@ -133,7 +170,12 @@ def test_demo_writes_table_and_plot(tmp_path, capsys):
     assert "nengo.PES" in out and "HPES (defaults)" in out and "test RMSE" in out
     assert (tmp_path / "channel.png").stat().st_size > 10_000
     rows = json.loads((tmp_path / "channel.json").read_text())
-    assert [r["rule"] for r in rows] == ["no learning", "nengo.PES", "HPES (defaults)"]
+    assert [r["rule"] for r in rows] == [
+        "no learning",
+        "nengo.PES",
+        "HPES (defaults)",
+        "HPES (S = 0.95)",
+    ]
     assert all(np.isfinite(r["test_rmse"]) for r in rows)
 
 
