@@ -449,7 +449,9 @@ def _build_theta(model, hpes, post_activities, post_filtered, theta0):
         if theta0 is None:
             num = build_or_passthrough(model, synapse, post_activities)
         else:
-            num = _build_filter(model, synapse, post_activities, theta0, "HPES:theta")
+            num = _build_filter(
+                model, synapse, post_activities, theta0, "HPES:theta_spikes"
+            )
         return num, Signal(np.ones(n, dtype=dtype), name="HPES:one"), theta
 
     # a**2 as post_filtered * (a copy of it): nengo's optimizer cannot merge
