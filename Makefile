@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := nengo_hpes tests benchmarks notebooks docs/*.py
 
-.PHONY: demo test lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-cnn clean
+.PHONY: demo test lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-seeds mnist-cnn clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -70,16 +70,21 @@ bench: $(STAMP)
 bench-dl: $(STAMP)
 	$(BIN)/python benchmarks/bench_nengo_dl.py
 
-# every notebook in full mode, rendered to HTML in build/notebooks/
 # online MNIST from pixels, one pass over all 60k images, PES and hPES (~5-8 min each)
 mnist: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist --rule pes --learning-rate 1e-4 --n-train 60000 --out mnist-output --name pes
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist --rule hpes --n-train 60000 --out mnist-output --name hpes
 
+# the same, five seeds each, two runs at a time, with the paired 95 % interval
+# (~40 min on 2 cores; writes benchmarks/results/mnist_pixels_60k_*.json)
+mnist-seeds: $(STAMP)
+	$(BIN)/python benchmarks/mnist_seeds.py --seeds 0 1 2 3 4 --jobs 2
+
 # spiking CNN + online hPES/PES readouts of its features, full mode (~2.5 h on 2 cores)
 mnist-cnn: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --out benchmarks/results --name mnist_cnn_full
 
+# every notebook in full mode, rendered to HTML in build/notebooks/
 notebooks: $(STAMP)
 	$(BIN)/python notebooks/run_notebooks.py --out build/notebooks
 

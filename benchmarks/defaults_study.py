@@ -10,6 +10,8 @@ c. a high-rate synthetic classifier (the online-MNIST failure case): 1000 pre
    neurons (<= 100 Hz, sparse) -> 250 post neurons (200-400 Hz), full learned
    weights, 10 classes.
 d. the unsupervised term's measurable effect: weight Gini vs S (from a and b).
+cand. PES and one candidate S (``--cand-s``; theta 1 s and 20 s, from "rates")
+   on the networks of a, b, b3 and c.
 
 Every run also records why it came out as it did: mean post rate, mean theta,
 the mean BCM factor a_j (a_j - theta_j) (Hz^2) and its "auto"-normalised form
@@ -427,6 +429,38 @@ def build_jobs(args):  # noqa: C901 (one flat list of experiment switches)
             if spec["kind"] == "PES" and k in rates:
                 continue
             jobs += [("clf: k_PES=%g" % k, spec_label(spec), spec, s, n) for s in seeds]
+    if "cand" in args.experiments:
+        # PES and one candidate S (theta 1 s or 20 s, from "rates") on every
+        # network above
+        S = args.cand_s
+        k_low = args.low_pes_rates[-1]
+        settings = [
+            ("a: channel 1-D, 200-400 Hz", PES_RATE, dict(**tt)),
+            (
+                f"b: channel 1-D, 20-60 Hz, k_PES={k_low:g}",
+                k_low,
+                dict(low_rate=True, **tt),
+            ),
+            (
+                f"b3: channel 3-D, 200-400 Hz, k_PES={PES_RATE:g}",
+                PES_RATE,
+                dict(dimensions=3, low_rate=False, **tt),
+            ),
+            (
+                f"b3: channel 3-D, 20-60 Hz, k_PES={k_low:g}",
+                k_low,
+                dict(dimensions=3, low_rate=True, **tt),
+            ),
+        ]
+        n = dict(n_train=300, n_test=100) if quick else dict(n_train=1500, n_test=300)
+        settings.append((f"clf: k_PES={args.clf_k:g}", args.clf_k, n))
+        for exp, k, kw in settings:
+            for spec in (
+                pes(k),
+                hpes_at(S, pes_rate=k, tau=1.0, init="rates"),
+                hpes_at(S, pes_rate=k, tau=20.0, init="rates"),
+            ):
+                jobs += [(exp, spec_label(spec), spec, s, kw) for s in seeds]
     if "e" in args.experiments:
         # extra settings given as JSON specs on the command line
         for js in args.extra:
@@ -520,7 +554,13 @@ def main(argv=None):
         "--experiments",
         nargs="+",
         default=["a", "b", "b3", "c"],
-        choices=["a", "b", "b3", "c", "e"],
+        choices=["a", "b", "b3", "c", "cand", "e"],
+    )
+    p.add_argument(
+        "--cand-s",
+        type=float,
+        default=0.999,
+        help='experiment "cand": the S run beside PES on every network',
     )
     p.add_argument(
         "--clf-pes-rates",

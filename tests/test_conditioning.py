@@ -297,7 +297,7 @@ def small_runs():
         label: run_conditioning(rule, label=label, seed=1, **SMALL)
         for label, rule in [
             ("PES", nengo.PES(3e-4)),
-            ("hPES", HPES(3e-4 / 0.9)),
+            ("hPES", HPES(3e-4 / 0.9, supervision_ratio=0.9)),
         ]
     }
 

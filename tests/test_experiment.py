@@ -243,7 +243,7 @@ def test_hpes_runs_and_two_passes(task):
     res = run_classifier(
         (x[:40], y[:40]),
         test,
-        HPES(learning_rate=1e-3 / 0.9),
+        HPES(learning_rate=1e-3 / 0.9, supervision_ratio=0.9),
         SHAPE,
         n_passes=2,
         shuffle=True,

@@ -515,7 +515,7 @@ def _channel_run(dtype, rule, learn_time, test_time, seed):
 
 
 def _check_float32_channel(learn_time, test_time, seed, plt):
-    rule = HPES(1e-4 / 0.9)
+    rule = HPES(1e-4 / 0.9, supervision_ratio=0.9)
     rmse32, w32 = _channel_run("float32", rule, learn_time, test_time, seed)
     rmse64, w64 = _channel_run("float64", rule, learn_time, test_time, seed)
     plt.plot(np.linalg.norm(w64, axis=(1, 2)), label="float64")
