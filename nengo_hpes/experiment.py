@@ -28,6 +28,7 @@ import time
 import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
+from nengo.params import iter_params
 
 from nengo_hpes.encoders import ENCODER_KINDS, make_encoders
 
@@ -549,6 +550,17 @@ class ClassifierResult:
         }
 
 
+def _rule_parameters(rule):
+    """Every parameter of a learning rule (defaults included), as reprs."""
+    if rule is None:
+        return None
+    return {
+        name: repr(getattr(rule, name))
+        for name in iter_params(rule)
+        if name != "size_in"
+    }
+
+
 def _predictions(sim, net):
     readout = sim.data[net.p_readout]
     if len(readout) != len(net.order):  # pragma: no cover (sampling bug)
@@ -684,6 +696,9 @@ def run_classifier(
     timings["test_per_image"] = timings["test"] / len(x_test)
     params = dict(
         rule=repr(learning_rule_type),
+        # every parameter's value, defaults included: a repr such as "HPES()"
+        # means different rules when the package's defaults change
+        rule_parameters=_rule_parameters(learning_rule_type),
         n_train=n,
         n_test=len(x_test),
         n_passes=n_passes,

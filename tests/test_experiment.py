@@ -227,6 +227,10 @@ def test_pes_learns_easy_task(pes_result, task):
     summary = json.loads(json.dumps(res.summary()))  # JSON-compatible
     assert summary["test_accuracy"] == res.accuracy
     assert summary["params"]["rule"] == "PES(learning_rate=0.001)"
+    assert summary["params"]["rule_parameters"] == {
+        "learning_rate": "0.001",
+        "pre_synapse": "Lowpass(tau=0.005)",
+    }
 
 
 def test_no_learning_is_near_chance(task):
@@ -234,6 +238,7 @@ def test_no_learning_is_near_chance(task):
         *task, None, SHAPE, n_hidden=200, n_output=40, seed=1, progress_bar=False
     )
     assert res.accuracy < 0.45
+    assert res.params["rule_parameters"] is None
     assert len(res.train_correct) == 0 and res.timings["train"] == 0
     assert np.all(res.weights == 0)
 
@@ -253,6 +258,13 @@ def test_hpes_runs_and_two_passes(task):
     )
     assert len(res.train_correct) == 80
     assert res.params["n_passes"] == 2
+    # every parameter is recorded, defaults included (a repr omits them)
+    rp = res.params["rule_parameters"]
+    assert rp["supervision_ratio"] == "0.9"
+    assert rp["theta_synapse"] == repr(HPES().theta_synapse)
+    assert rp["unsupervised_scale"] == "'auto'"
+    assert "size_in" not in rp
+    json.dumps(res.summary())
     assert np.any(res.weights != 0)
     assert res.confusion.sum() == len(test[1])
 
