@@ -1421,6 +1421,12 @@ def parser():
     p.add_argument("--cnn-learning-rate", type=float, default=1e-3)
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="rmsprop")
     p.add_argument("--lif-smoothing", type=float, default=0.01)
+    p.add_argument(
+        "--max-rate",
+        type=float,
+        default=100.0,
+        help="firing rate (Hz) of every CNN neuron at input 1 (NengoDL's example: 100)",
+    )
     p.add_argument("--n-steps", type=int, default=30)
     p.add_argument("--output-synapse", type=float, default=0.1)
     p.add_argument(
@@ -1484,6 +1490,7 @@ def main(argv=None):
     learning_rates = {k: v for k, v in learning_rates.items() if k in args.rules}
     settings = CNNSettings(
         lif_smoothing=args.lif_smoothing,
+        max_rate=args.max_rate,
         minibatch_size=args.minibatch_size,
         learning_rate=args.cnn_learning_rate,
         optimizer=args.optimizer,

@@ -392,6 +392,7 @@ def test_command_line(tmp_path, capsys):
         "--readout-n-train=60",
         "--minibatch-size=100",
         "--n-steps=10",
+        "--max-rate=150",
         "--rules",
         "hpes",
         "pes",
@@ -406,6 +407,7 @@ def test_command_line(tmp_path, capsys):
     cnn = summary["cnn"]
     assert cnn["n_train"] == 200 and cnn["n_test"] == 40 and cnn["n_steps"] == 10
     assert cnn["settings"]["epochs"] == 1
+    assert cnn["settings"]["max_rate"] == 150
     assert cnn["spiking_test_accuracy"] == exp.spiking_accuracy
     assert set(summary["readouts"]) == {"hpes", "pes"}
     for r in summary["readouts"].values():
