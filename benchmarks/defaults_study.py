@@ -351,6 +351,17 @@ def run_job(job):
     return dict(exp=exp, name=name, spec=spec, seed=seed, kwargs=kwargs, **res)
 
 
+def channel_setting(dimensions, low_rate, k, tt):
+    """``(experiment label, k_PES, run kwargs)`` of one channel of a, b or b3."""
+    rates = "20-60" if low_rate else "200-400"
+    if dimensions == 1 and not low_rate:
+        return f"a: channel 1-D, {rates} Hz", k, dict(**tt)
+    if dimensions == 1:
+        return f"b: channel 1-D, {rates} Hz, k_PES={k:g}", k, dict(low_rate=True, **tt)
+    kw = dict(dimensions=dimensions, low_rate=low_rate, **tt)
+    return f"b3: channel {dimensions}-D, {rates} Hz, k_PES={k:g}", k, kw
+
+
 def channel_jobs(exp, seeds, kwargs, quick, pes_rate=PES_RATE):
     jobs = [(exp, spec_label(pes(pes_rate)), pes(pes_rate), s, kwargs) for s in seeds]
     thetas = THETAS if not quick else THETAS[2:]
@@ -386,30 +397,21 @@ def build_jobs(args):  # noqa: C901 (one flat list of experiment switches)
     tt = dict(learn_time=10.0, test_time=5.0)
     if quick:
         tt = dict(learn_time=4.0, test_time=2.0)
+    k_low = args.low_pes_rates[-1]
+    clf_n = dict(n_train=300, n_test=100) if quick else dict(n_train=1500, n_test=300)
     if "a" in args.experiments:
-        jobs += channel_jobs("a: channel 1-D, 200-400 Hz", seeds, dict(**tt), quick)
+        exp, _, kw = channel_setting(1, False, PES_RATE, tt)
+        jobs += channel_jobs(exp, seeds, kw, quick)
     if "b" in args.experiments:
         for k in args.low_pes_rates:
-            jobs += channel_jobs(
-                f"b: channel 1-D, 20-60 Hz, k_PES={k:g}",
-                seeds,
-                dict(low_rate=True, **tt),
-                quick,
-                pes_rate=k,
-            )
+            exp, _, kw = channel_setting(1, True, k, tt)
+            jobs += channel_jobs(exp, seeds, kw, quick, pes_rate=k)
     if "b3" in args.experiments:
         for low in (False, True):
-            k = args.low_pes_rates[-1] if low else PES_RATE
-            exp = f"b3: channel 3-D, {'20-60' if low else '200-400'} Hz, k_PES={k:g}"
-            jobs += extra_channel_jobs(
-                exp,
-                seeds,
-                dict(dimensions=3, low_rate=low, **tt),
-                candidate_specs(k),
-                pes_rate=k,
-            )
+            exp, k, kw = channel_setting(3, low, k_low if low else PES_RATE, tt)
+            jobs += extra_channel_jobs(exp, seeds, kw, candidate_specs(k), pes_rate=k)
     if "c" in args.experiments:
-        n = dict(n_train=300, n_test=100) if quick else dict(n_train=1500, n_test=300)
+        n = clf_n
         rates = args.clf_pes_rates
         for k in rates:
             jobs += [("clf: PES rate", spec_label(pes(k)), pes(k), s, n) for s in seeds]
@@ -433,27 +435,13 @@ def build_jobs(args):  # noqa: C901 (one flat list of experiment switches)
         # PES and one candidate S (theta 1 s or 20 s, from "rates") on every
         # network above
         S = args.cand_s
-        k_low = args.low_pes_rates[-1]
         settings = [
-            ("a: channel 1-D, 200-400 Hz", PES_RATE, dict(**tt)),
-            (
-                f"b: channel 1-D, 20-60 Hz, k_PES={k_low:g}",
-                k_low,
-                dict(low_rate=True, **tt),
-            ),
-            (
-                f"b3: channel 3-D, 200-400 Hz, k_PES={PES_RATE:g}",
-                PES_RATE,
-                dict(dimensions=3, low_rate=False, **tt),
-            ),
-            (
-                f"b3: channel 3-D, 20-60 Hz, k_PES={k_low:g}",
-                k_low,
-                dict(dimensions=3, low_rate=True, **tt),
-            ),
+            channel_setting(1, False, PES_RATE, tt),
+            channel_setting(1, True, k_low, tt),
+            channel_setting(3, False, PES_RATE, tt),
+            channel_setting(3, True, k_low, tt),
+            (f"clf: k_PES={args.clf_k:g}", args.clf_k, clf_n),
         ]
-        n = dict(n_train=300, n_test=100) if quick else dict(n_train=1500, n_test=300)
-        settings.append((f"clf: k_PES={args.clf_k:g}", args.clf_k, n))
         for exp, k, kw in settings:
             for spec in (
                 pes(k),

@@ -67,8 +67,10 @@ def patch_threshold(kind, factor):
         a0 = signals[self.theta].copy() * factor  # theta_init at build time
         a0[a0 <= 0] = np.inf if kind == "onesided" else 1.0
 
+        saved = np.empty_like(den)  # no allocation inside the step
+
         def wrapped():
-            saved = den.copy()
+            saved[...] = den
             if kind == "onesided":
                 np.minimum(den, a0, out=den)
             else:

@@ -169,7 +169,8 @@ class HPES(LearningRuleType):
       the literal formula of the paper and the exact `nengo.BCM` reduction.
 
     The defaults were chosen by measurement (``docs/defaults.md``, made with
-    ``benchmarks/defaults_study.py`` and ``benchmarks/mnist_drift.py``):
+    ``benchmarks/defaults_study.py``, ``benchmarks/mnist_threshold_variants.py``
+    and ``benchmarks/mnist_seeds.py``):
     ``supervision_ratio=0.999`` and ``learning_rate=1e-4 / 0.999``, so that the
     supervised term is exactly ``nengo.PES()``'s; theta's averages are
     nengo.BCM's ``Lowpass(1.0)``, started at each post neuron's mean rate

@@ -1420,11 +1420,11 @@ def parser():
     p.add_argument("--minibatch-size", type=int, default=200)
     p.add_argument("--cnn-learning-rate", type=float, default=1e-3)
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="rmsprop")
-    p.add_argument("--lif-smoothing", type=float, default=0.01)
+    p.add_argument("--lif-smoothing", type=float, default=CNNSettings.lif_smoothing)
     p.add_argument(
         "--max-rate",
         type=float,
-        default=100.0,
+        default=CNNSettings.max_rate,
         help="firing rate (Hz) of every CNN neuron at input 1 (NengoDL's example: 100)",
     )
     p.add_argument("--n-steps", type=int, default=30)
