@@ -1,5 +1,6 @@
 """Tests of nengo_hpes.mnist_cnn: the spiking CNN, its features, the hybrid readout."""
 
+import dataclasses
 import json
 
 import nengo
@@ -70,6 +71,8 @@ def spiking(trained, images, cache):
         ({"learning_rate": "fast"}, r"learning_rate: Must be a finite number > 0"),
         ({"optimizer": "sgd"}, r"optimizer: Must be one of \('rmsprop', 'adam'\)"),
         ({"seed": -1}, r"seed: Must be an integer >= 0 \(got -1\)"),
+        ({"input_scale": 0}, r"input_scale: Must be a finite number > 0 \(got 0\)"),
+        ({"input_scale": "raw"}, r"input_scale: Must be a finite number > 0"),
     ],
 )
 def test_settings_errors(kwargs, match):
@@ -82,6 +85,18 @@ def test_network_dict_leaves_out_epochs():
     assert a.network_dict() == b.network_dict()
     assert "epochs" not in a.network_dict()
     assert CNNSettings(seed=2).network_dict() != a.network_dict()
+    # input_scale is part of the key, except at 1 (the files cached before it)
+    assert "input_scale" not in CNNSettings(input_scale=1).network_dict()
+    assert CNNSettings(input_scale=255).network_dict()["input_scale"] == 255
+
+
+def test_inputs_scale_pixels():
+    x = np.array([[0.0, 0.5, 1.0]])
+    out = CNNSettings(input_scale=255).inputs(x)
+    assert out.dtype == np.float32
+    assert np.array_equal(out, np.array([[0, 127.5, 255]], dtype=np.float32))
+    assert np.array_equal(CNNSettings(input_scale=1).inputs(x), x.astype(np.float32))
+    assert CNNSettings().input_scale == 255  # raw pixels, as NengoDL's example
 
 
 def test_default_cache_dir(tmp_path):
@@ -262,6 +277,20 @@ def test_spiking_run_odd_sizes_and_fewer_steps(trained, images, spiking, cache):
     assert run.counts.sum() < spiking.counts[:37].sum()
 
 
+def test_spiking_run_scales_inputs(trained, images, spiking, cache):
+    # the same parameters fed 4x dimmer pixels: fewer spikes, not the cached ones
+    x_test = images[1][0]
+    s = trained.settings
+    dimmer = dataclasses.replace(
+        trained, settings=dataclasses.replace(s, input_scale=s.input_scale / 4)
+    )
+    kw = dict(n_steps=20, minibatch_size=50, chunk=50, block=50, cache_dir=cache)
+    run = mnist_cnn.run_spiking(dimmer, x_test[:50], progress_bar=False, **kw)
+    assert run.counts.sum() < spiking.counts[:50].sum()  # 0.87x measured
+    again = mnist_cnn.run_spiking(dimmer, x_test[:50], progress_bar=False, **kw)
+    assert np.array_equal(again.counts, run.counts) and again.seconds == run.seconds
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
@@ -393,6 +422,7 @@ def test_command_line(tmp_path, capsys):
         "--minibatch-size=100",
         "--n-steps=10",
         "--max-rate=150",
+        "--input-scale=2",
         "--rules",
         "hpes",
         "pes",
@@ -408,6 +438,7 @@ def test_command_line(tmp_path, capsys):
     assert cnn["n_train"] == 200 and cnn["n_test"] == 40 and cnn["n_steps"] == 10
     assert cnn["settings"]["epochs"] == 1
     assert cnn["settings"]["max_rate"] == 150
+    assert cnn["settings"]["input_scale"] == 2
     assert cnn["spiking_test_accuracy"] == exp.spiking_accuracy
     assert set(summary["readouts"]) == {"hpes", "pes"}
     for r in summary["readouts"].values():
