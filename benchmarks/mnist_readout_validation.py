@@ -16,10 +16,13 @@ Usage::
 
 Variants: ``pes-<rate>`` (PES computed as ``HPES(rate, supervision_ratio=1)``)
 and ``hpes-<rate>`` (``HPES(rate / S)`` at the default S, the supervised part at
-``rate``).
+``rate``), optionally followed by ``:key=value,...``, arguments of
+`~nengo_hpes.experiment.run_classifier` (e.g. ``pes-1e-3:max_rate=200``).
 
-``benchmarks/results/mnist_readout_validation.json`` was measured with the CNN
-fed [0, 1] pixels (``--input-scale 1``), before raw pixels became the default.
+Results: ``benchmarks/results/mnist_readout_validation_scale255.json`` (the
+default CNN, raw pixels: ``pes-3e-4 pes-1e-3 pes-3e-3 --out ...``) and
+``mnist_readout_validation.json`` (the CNN fed [0, 1] pixels, before raw pixels
+became the default; ``--input-scale 1`` measures it again).
 """
 
 import argparse
@@ -31,8 +34,15 @@ from nengo_hpes import HPES, mnist_cnn
 DEFAULT_VARIANTS = ("pes-1e-4", "pes-3e-4", "pes-1e-3", "pes-3e-3", "hpes-1e-4")
 
 
+def classifier_kwargs(variant):
+    """The ``key=value`` arguments after ``:`` in a variant (numbers)."""
+    _, _, tail = variant.partition(":")
+    pairs = (kv.split("=") for kv in tail.split(",") if kv)
+    return {k: int(v) if v.isdigit() else float(v) for k, v in pairs}
+
+
 def rule(variant):
-    kind, rate = variant.split("-", 1)
+    kind, rate = variant.partition(":")[0].split("-", 1)
     rate = float(rate)
     if kind == "pes":
         return HPES(learning_rate=rate, supervision_ratio=1)
@@ -67,6 +77,7 @@ def main(argv=None):
             rule(variant),
             encoders="direct",
             progress_bar=False,
+            **classifier_kwargs(variant),
         )
         results[variant] = {
             "rule": repr(rule(variant)),
