@@ -4,7 +4,8 @@ Choose the hybrid readout's learning rate on training data only.
 The readout of `nengo_hpes.mnist_cnn.hybrid_readout` (identity encoders, 3200
 hidden neurons) learns online from the spiking features of the first 8000
 MNIST training images and is tested on the features of the next 2000 (the
-test set is not used). Needs the trained full-mode CNN and the spiking
+test set is not used; ``--n-train 50000 --n-val 10000`` for a split as long as
+the full run). Needs the trained full-mode CNN and the spiking
 features of the first 10 000 training images in the cache (run
 ``python -m nengo_hpes.mnist_cnn --mode full`` first, or let this script
 compute them: about 15 minutes for the features on 2 CPU cores).
@@ -58,7 +59,10 @@ def main(argv=None):
     p.add_argument(
         "--input-scale", type=float, default=mnist_cnn.CNNSettings.input_scale
     )
+    p.add_argument("--n-train", type=int, default=8000, help="readout training")
+    p.add_argument("--n-val", type=int, default=2000, help="the images after them")
     args = p.parse_args(argv)
+    n_train, n_all = args.n_train, args.n_train + args.n_val
     (x, y), _ = mnist_cnn.cnn_data(60000, 1)
     training = mnist_cnn.train_cnn(
         (x, y),
@@ -66,14 +70,16 @@ def main(argv=None):
         verbose=0,
         progress_bar=False,
     )
-    run = mnist_cnn.run_spiking(training, x[:10000], progress_bar=False)
-    counts, labels = run.counts, y[:10000]
+    # (features cached in blocks of 10000 images)
+    n_blocks = -(-n_all // 10000)
+    run = mnist_cnn.run_spiking(training, x[: 10000 * n_blocks], progress_bar=False)
+    counts, labels = run.counts[:n_all], y[:n_all]
     results = {}
     for variant in args.variants:
         t0 = time.perf_counter()
         res = mnist_cnn.hybrid_readout(
-            (counts[:8000], labels[:8000]),
-            (counts[8000:], labels[8000:]),
+            (counts[:n_train], labels[:n_train]),
+            (counts[n_train:], labels[n_train:]),
             rule(variant),
             encoders="direct",
             progress_bar=False,
@@ -89,7 +95,7 @@ def main(argv=None):
         print(variant, results[variant], flush=True)
     out = {
         "what": "hybrid readout learning rate, train on features of MNIST "
-        "train[:8000], validate on train[8000:10000]",
+        f"train[:{n_train}], validate on train[{n_train}:{n_all}]",
         "input_scale": args.input_scale,
         "results": results,
         "versions": mnist_cnn.versions(),
