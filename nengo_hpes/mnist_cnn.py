@@ -1119,10 +1119,10 @@ READOUT_RULES = ("hpes", "pes", "pes-s1")
 #: PES as HPES(S=1), identity encoders, the default CNN). Learning from the
 #: spiking features of the first 50 000 MNIST training images and validating
 #: on the last 10 000 (as long as the full run): 97.89 % at 1e-4, 98.21 % at
-#: 3e-4, 97.87 % at 1e-3. A short split (8000, then the next 2000) prefers larger rates:
-#: 96.55 % at 3e-4, 97.05 % at 1e-3, 91.65 % at 3e-3; on it, higher hidden
-#: rates (200 or 400 Hz, learning rate scaled down with the rate squared)
-#: gave 94.7 and 95.1 %, intercept 0 96.8 %.
+#: 3e-4, 97.87 % at 1e-3. A short split (8000, then the next 2000) prefers
+#: larger rates: 96.55 % at 3e-4, 97.05 % at 1e-3, 91.65 % at 3e-3; on it,
+#: higher hidden rates (200 or 400 Hz, learning rate scaled down with the
+#: rate squared) gave 94.7 and 95.1 %, intercept 0 96.8 %.
 HYBRID_LEARNING_RATE = 3e-4
 
 
