@@ -80,7 +80,7 @@ mnist: $(STAMP)
 mnist-seeds: $(STAMP)
 	$(BIN)/python benchmarks/mnist_seeds.py --seeds 0 1 2 3 4 --jobs 2
 
-# spiking CNN + online hPES/PES readouts of its features, full mode (~1.5 h on 2 cores)
+# spiking CNN + online hPES/PES readouts of its features, full mode (~75 min on 2 cores)
 mnist-cnn: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --out benchmarks/results --name mnist_cnn_full
 
