@@ -21,6 +21,7 @@ from nengo_hpes.experiment import (
     Teacher,
     classifier_network,
     confusion_matrix,
+    lstsq_readout,
     offline_accuracy,
     plot_digits,
     plot_weight_histograms,
@@ -275,6 +276,35 @@ def test_offline_accuracy(task):
     # a layer that sees nothing cannot do better than guessing
     blind = FeatureLayer.create(200, SHAPE, np.ones((200, 144)), intercept=0.99)
     assert offline_accuracy(blind, *task) < 0.45
+
+
+def test_lstsq_readout(rng):
+    a = rng.uniform(0, 50, size=(120, 7))
+    y = rng.randint(0, 4, size=120)
+    # reg=0: the least-squares solution, whatever the blocks
+    exact = np.linalg.lstsq(a, np.eye(4)[y], rcond=None)[0]
+    blocks = [(a[:50], y[:50]), (a[50:51], y[50:51]), (a[51:], y[51:])]
+    assert np.allclose(lstsq_readout(blocks, 4, reg=0), exact)
+    # nengo's LstsqL2 convention: n * (reg * max(a))^2 on the diagonal
+    d = lstsq_readout([(a, y)], 4, reg=0.1)
+    gram = a.T @ a + 120 * (0.1 * a.max()) ** 2 * np.eye(7)
+    assert np.allclose(gram @ d, a.T @ np.eye(4)[y])
+    assert not np.allclose(d, exact)
+
+
+@pytest.mark.parametrize(
+    "blocks, n_classes, reg, match",
+    [
+        ([], 3, 0.01, r"blocks: Must hold at least one sample"),
+        ([(np.ones((2, 3)), [0, 1])], 0, 0.01, r"n_classes: Must be an integer >= 1"),
+        ([(np.ones((2, 3)), [0, 1])], 3, -1, r"reg: Must be a finite number >= 0"),
+        ([(np.ones((2, 3)), [0, 1])], 3, "a", r"reg: .* \(got 'a'\)"),
+        ([(np.ones((2, 3)), [0, 1])], 3, np.inf, r"reg: .* \(got inf\)"),
+    ],
+)
+def test_lstsq_readout_errors(blocks, n_classes, reg, match):
+    with pytest.raises(ValidationError, match=match):
+        lstsq_readout(blocks, n_classes, reg)
 
 
 @pytest.mark.parametrize(
