@@ -81,8 +81,13 @@ mnist-seeds: $(STAMP)
 	$(BIN)/python benchmarks/mnist_seeds.py --seeds 0 1 2 3 4 --jobs 2
 
 # spiking CNN + online hPES/PES readouts of its features, full mode (~75 min on 2 cores)
+# the CNN, its spiking test and the readout's features first (cached in
+# build/cache), then the hPES and PES readouts side by side, one core each
 mnist-cnn: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --out benchmarks/results --name mnist_cnn_full
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --features-only --out build/mnist-cnn --name features
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
+	wait $$pid && exit $$rc
 
 # every notebook in full mode, rendered to HTML in build/notebooks/
 notebooks: $(STAMP)

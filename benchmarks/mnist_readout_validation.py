@@ -1,14 +1,15 @@
 """
 Choose the hybrid readout's learning rate on training data only.
 
-The readout of `nengo_hpes.mnist_cnn.hybrid_readout` (identity encoders, 3200
-hidden neurons) learns online from the spiking features of the first 8000
-MNIST training images and is tested on the features of the next 2000 (the
-test set is not used; ``--n-train 50000 --n-val 10000`` for a split as long as
-the full run). Needs the trained full-mode CNN and the spiking
-features of the first 10 000 training images in the cache (run
-``python -m nengo_hpes.mnist_cnn --mode full`` first, or let this script
-compute them: about 15 minutes for the features on 2 CPU cores).
+The readout of `nengo_hpes.mnist_cnn.hybrid_readout` (by default the
+`~nengo_hpes.mnist_cnn.HYBRID_READOUT` hidden layer: 6400 Gaussian-encoded
+LIF neurons at 200 Hz) learns online from the spiking features of the first
+8000 MNIST training images and is tested on the features of the next 2000
+(the test set is not used; ``--n-train 50000 --n-val 10000`` for a split as
+long as the full run: short splits prefer too large rates). Needs the trained
+full-mode CNN and the spiking features of the training images in the cache
+(run ``python -m nengo_hpes.mnist_cnn --mode full`` first, or let this script
+compute them: about 6 minutes per 10 000 images on 2 CPU cores).
 
 Usage::
 
@@ -18,12 +19,19 @@ Usage::
 Variants: ``pes-<rate>`` (PES computed as ``HPES(rate, supervision_ratio=1)``)
 and ``hpes-<rate>`` (``HPES(rate / S)`` at the default S, the supervised part at
 ``rate``), optionally followed by ``:key=value,...``, arguments of
-`~nengo_hpes.experiment.run_classifier` (e.g. ``pes-1e-3:max_rate=200``).
+`~nengo_hpes.mnist_cnn.hybrid_readout` and
+`~nengo_hpes.experiment.run_classifier` (e.g. ``pes-1e-3:max_rate=200`` or
+``pes-1e-4:encoders=direct``; those not given take `hybrid_readout`'s
+defaults).
 
-Results: ``benchmarks/results/mnist_readout_validation_scale255.json`` (the
-default CNN, raw pixels: ``pes-3e-4 pes-1e-3 pes-3e-3 --out ...``) and
-``mnist_readout_validation.json`` (the CNN fed [0, 1] pixels, before raw pixels
-became the default; ``--input-scale 1`` measures it again).
+Results: ``benchmarks/results/mnist_readout_validation_gaussian6400.json``
+(the default hidden layer, 50 000 + 10 000: ``pes-RATE:encoders=gaussian,
+n_hidden=6400,max_rate=200``, RATE 3e-5, 6e-5, 1.2e-4, 3e-4, one process per
+rate); ``mnist_readout_validation_50k.json`` and ``..._50k_2pass.json`` (one
+neuron per feature, ``encoders=direct``, 50 000 + 10 000),
+``mnist_readout_validation_scale255.json`` and ``..._rates.json`` (the same,
+8000 + 2000) and ``mnist_readout_validation.json`` (the CNN fed [0, 1]
+pixels, before raw pixels became the default; ``--input-scale 1``).
 """
 
 import argparse
@@ -32,14 +40,24 @@ import time
 
 from nengo_hpes import HPES, mnist_cnn
 
-DEFAULT_VARIANTS = ("pes-1e-4", "pes-3e-4", "pes-1e-3", "pes-3e-3", "hpes-1e-4")
+DEFAULT_VARIANTS = ("pes-3e-5", "pes-6e-5", "pes-1.2e-4", "pes-3e-4")
 
 
 def classifier_kwargs(variant):
     """The ``key=value`` arguments after ``:`` in a variant (numbers)."""
     _, _, tail = variant.partition(":")
     pairs = (kv.split("=") for kv in tail.split(",") if kv)
-    return {k: int(v) if v.isdigit() else float(v) for k, v in pairs}
+    return {k: _number(v) for k, v in pairs}
+
+
+def _number(text):
+    """``text`` as an int or a float where it is one (else the string)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def rule(variant):
@@ -77,16 +95,17 @@ def main(argv=None):
     results = {}
     for variant in args.variants:
         t0 = time.perf_counter()
+        kwargs = classifier_kwargs(variant)
         res = mnist_cnn.hybrid_readout(
             (counts[:n_train], labels[:n_train]),
             (counts[n_train:], labels[n_train:]),
             rule(variant),
-            encoders="direct",
             progress_bar=False,
-            **classifier_kwargs(variant),
+            **kwargs,
         )
         results[variant] = {
             "rule": repr(rule(variant)),
+            "readout": kwargs,
             "validation_accuracy": res.accuracy,
             "train_accuracy_last_block": float(res.learning_curve()[1][-1]),
             "train_ms_per_image": 1e3 * res.timings["train_per_image"],

@@ -155,6 +155,12 @@ def test_readout_rule():
             r"learning_rates: Must name rules in \('pes',\)",
         ),
         ({"readout_encoders": "gabor"}, r"readout_encoders: Must be one of"),
+        ({"n_hidden": 0}, r"n_hidden: Must be an integer >= 1 \(got 0\)"),
+        (
+            {"readout_max_rate": 0},
+            r"readout_max_rate: Must be a finite number > 0 \(got 0\)",
+        ),
+        ({"readout_passes": 0}, r"readout_passes: Must be an integer >= 1 \(got 0\)"),
         ({"settings": {"epochs": 1}}, r"settings: Must be a CNNSettings"),
     ],
 )
@@ -366,6 +372,7 @@ def test_hybrid_readout_learns(encoders):
         nengo.PES(1e-3),
         encoders=encoders,
         n_hidden=None if encoders == "direct" else 300,
+        max_rate=100.0,  # the learning rate 1e-3 suits 100 Hz on this task
         n_output=40,
         progress_bar=False,
     )
@@ -382,9 +389,11 @@ def test_hybrid_readout_learns(encoders):
 def test_hybrid_readout_errors():
     train, test = _count_task(40, 10)
     with pytest.raises(ValidationError, match=r"n_hidden: Must be None or n_features"):
-        hybrid_readout(train, test, nengo.PES(), n_hidden=100)
+        hybrid_readout(train, test, nengo.PES(), encoders="direct", n_hidden=100)
     with pytest.raises(ValidationError, match=r"n_hidden: Must be an integer >= 1"):
         hybrid_readout(train, test, nengo.PES(), encoders="gaussian", n_hidden=0)
+    with pytest.raises(ValidationError, match=r"max_rate: Must be > 0 Hz \(got 0\)"):
+        hybrid_readout(train, test, nengo.PES(), n_hidden=20, max_rate=0)
     with pytest.raises(ValidationError, match=r"train: Features must be a non-empty"):
         hybrid_readout((train[0][0], train[1]), test, nengo.PES())
 
@@ -423,6 +432,9 @@ def test_command_line(tmp_path, capsys):
         "--n-steps=10",
         "--max-rate=150",
         "--input-scale=2",
+        "--n-hidden=500",
+        "--readout-max-rate=150",
+        "--readout-passes=2",
         "--rules",
         "hpes",
         "pes",
@@ -443,6 +455,11 @@ def test_command_line(tmp_path, capsys):
     assert set(summary["readouts"]) == {"hpes", "pes"}
     for r in summary["readouts"].values():
         assert r["params"]["n_train"] == 60 and r["params"]["n_test"] == 40
+        assert r["params"]["n_passes"] == 2 and r["params"]["max_rate"] == 150
+        assert r["params"]["n_hidden"] == 500
+        assert r["params"]["readout_encoders"] == mnist_cnn.HYBRID_READOUT["encoders"]
+        assert len(r["learning_curve"]["seen"]) >= 2
+        assert r["learning_curve"]["seen"][-1] == 120  # two passes over 60
         assert 0 <= r["test_accuracy"] <= 1 and 0 <= r["weight_gini"] <= 1
     rates = mnist_cnn.hybrid_learning_rates()
     assert summary["readouts"]["pes"]["params"]["rule"] == repr(nengo.PES(rates["pes"]))
@@ -455,3 +472,13 @@ def test_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "spiking CNN:" in text and "hybrid hpes:" in text
     assert isinstance(exp.training, CNNTraining)
+
+    # --features-only: the CNN and the features from the cache, no readout
+    args = [a for a in args if not a.startswith("--name")]
+    feat = mnist_cnn.main([*args, "--name=features", "--features-only"])
+    summary = json.loads((out / "features.json").read_text())
+    assert feat.training.cached and summary["settings"]["features_only"]
+    assert summary["readouts"] == {} and feat.readouts == {}
+    assert summary["features"]["n_train"] == 60
+    assert np.array_equal(feat.spiking_train.counts, exp.spiking_train.counts)
+    assert "features only: no readouts" in capsys.readouterr().out
