@@ -80,7 +80,7 @@ mnist: $(STAMP)
 mnist-seeds: $(STAMP)
 	$(BIN)/python benchmarks/mnist_seeds.py --seeds 0 1 2 3 4 --jobs 2
 
-# spiking CNN + online hPES/PES readouts of its features, full mode (~75 min on 2 cores)
+# spiking CNN + online hPES/PES readouts of its features, full mode (~1.5 h on 2 cores)
 # the CNN, its spiking test and the readout's features first (cached in
 # build/cache), then the hPES and PES readouts side by side, one core each
 mnist-cnn: $(STAMP)

@@ -94,7 +94,6 @@ def hidden(f_train, y_train, f_test, y_test, window, seed=0):
             0.1,
             seed=seed,
         )
-
         d = lstsq_readout(
             ((hidden_rates(layer, scaling, f), y) for f, y in blocks(f_train, y_train)),
             10,

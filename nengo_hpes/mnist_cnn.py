@@ -1294,6 +1294,8 @@ def run_hybrid_experiment(
         high=MNIST_SIZES["train"],
     )
     rules, learning_rates = _check_rules(rules, learning_rates)
+    if features_only:
+        rules, learning_rates = (), {}
     if readout_encoders not in READOUT_ENCODERS:
         _fail(
             "readout_encoders",
@@ -1354,7 +1356,6 @@ def run_hybrid_experiment(
     )
     readouts, spiking_train = {}, None
     if features_only:
-        rules = ()
         say("features only: no readouts")
     if rules or features_only:
         spiking_train = run_spiking(training, x_train[:readout_n_train], **spike_kw)

@@ -479,6 +479,7 @@ def test_command_line(tmp_path, capsys):
     summary = json.loads((out / "features.json").read_text())
     assert feat.training.cached and summary["settings"]["features_only"]
     assert summary["readouts"] == {} and feat.readouts == {}
+    assert summary["settings"]["rules"] == []
     assert summary["features"]["n_train"] == 60
     assert np.array_equal(feat.spiking_train.counts, exp.spiking_train.counts)
     assert "features only: no readouts" in capsys.readouterr().out
