@@ -23,7 +23,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m nengo_hpes.demo --out demo-output
+	$(BIN)/python -m nengo_hpes.experiments.demo --out demo-output
 
 lint: $(STAMP)
 	$(BIN)/black --check $(SOURCES)
@@ -32,13 +32,13 @@ lint: $(STAMP)
 
 # The whole suite on nengo.Simulator, then the tests that take the Simulator
 # fixture again on NengoDL (float64, each run checked against nengo.Simulator;
-# see nengo_hpes/dl_simloader.py), with minibatch 1 and 3
-DL_PYTEST := $(BIN)/python -m pytest -m "not slow" -q -p nengo_hpes.dl_simloader
+# see tests/dl_simloader.py), with minibatch 1 and 3
+DL_PYTEST := $(BIN)/python -m pytest -m "not slow" -q -p dl_simloader
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
-	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim
-	$(DL_PYTEST) -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim_minibatch3
+	$(DL_PYTEST) -o nengo_simloader=dl_simloader.make_dl_sim
+	$(DL_PYTEST) -o nengo_simloader=dl_simloader.make_dl_sim_minibatch3
 
 # Sphinx, nitpicky, warnings as errors (-W), every page read afresh (-E: an
 # incremental build would not repeat the warnings of unchanged pages)
@@ -72,8 +72,8 @@ bench-dl: $(STAMP)
 
 # online MNIST from pixels, one pass over all 60k images, PES and hPES (~5-8 min each)
 mnist: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist --rule pes --learning-rate 1e-4 --n-train 60000 --out mnist-output --name pes
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist --rule hpes --n-train 60000 --out mnist-output --name hpes
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.mnist --rule pes --learning-rate 1e-4 --n-train 60000 --out mnist-output --name pes
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.mnist --rule hpes --n-train 60000 --out mnist-output --name hpes
 
 # the same, five seeds each, two runs at a time, with the paired 95 % interval
 # (~40 min on 2 cores; writes benchmarks/results/mnist_pixels_60k_*.json)
@@ -84,9 +84,9 @@ mnist-seeds: $(STAMP)
 # the CNN, its spiking test and the readout's features first (cached in
 # build/cache), then the hPES and PES readouts side by side, one core each
 mnist-cnn: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --features-only --out build/mnist-cnn --name features
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.mnist_cnn --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --features-only --out build/mnist-cnn --name features
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
 	wait $$pid && exit $$rc
 
 # every notebook in full mode, rendered to HTML in build/notebooks/

@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 
 import nengo_hpes  # noqa: E402
 from nengo_hpes import builder as hpes_builder  # noqa: E402
-from nengo_hpes.metrics import gini_index, rmse  # noqa: E402
+from nengo_hpes.experiments.metrics import gini_index, rmse  # noqa: E402
 
 PES_RATE = 1e-4
 S_VALUES = (1.0, 0.95, 0.9, 0.8, 0.5, 0.0)
@@ -178,7 +178,7 @@ def add_diag_probes(net, conn, every):
 
 # ---------------------------------------------------------------- channel
 def channel(spec, dimensions=1, n_neurons=100, learn_time=10.0, seed=0, max_rates=None):
-    """`nengo_hpes.networks.communication_channel`, with optional max_rates."""
+    """`~nengo_hpes.experiments.channel.communication_channel`, optional max_rates."""
     rule = make_rule(spec)
     input_process = nengo.processes.WhiteSignal(period=10.0, high=5, rms=0.3)
     ens_kw = {} if max_rates is None else dict(max_rates=max_rates)

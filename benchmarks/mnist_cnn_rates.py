@@ -1,8 +1,8 @@
 """
 Why raw 0-255 pixels make a better spiking CNN: spikes per layer.
 
-Runs trained spiking CNNs of `nengo_hpes.mnist_cnn` (from the cache: run
-``python -m nengo_hpes.mnist_cnn --mode full --rules`` with each
+Runs trained spiking CNNs of `nengo_hpes.experiments.cnn` (from the cache: run
+``python -m nengo_hpes.experiments.cnn --mode full --rules`` with each
 ``--input-scale`` first) with LIF neurons on the first test images and prints,
 per convolutional layer, the mean firing rate, the fraction of neurons that
 spike at all, and the mean spike count of those that do, in the 30-step
@@ -19,7 +19,7 @@ import warnings
 import nengo
 import numpy as np
 
-from nengo_hpes import mnist_cnn
+from nengo_hpes.experiments import cnn as mnist_cnn
 
 
 def layer_stats(training, images, labels, n_steps=30, minibatch_size=100):

@@ -1,8 +1,8 @@
 """
 Why does hPES fall behind PES on a long MNIST run? Record the output rates.
 
-Runs ``nengo_hpes.experiment.run_classifier`` (the network of
-``python -m nengo_hpes.mnist``: 1000 Gabor hidden neurons -> 250 output
+Runs ``nengo_hpes.experiments.classifier.run_classifier`` (the network of
+``python -m nengo_hpes.experiments.mnist``: 1000 Gabor hidden neurons -> 250 output
 neurons, full learned weights, 30 ms per image) over the first ``--n-train``
 MNIST training images, tests on the full test set, and records, every
 ``--every`` seconds of training, the mean output firing rate (5 ms filtered
@@ -29,9 +29,9 @@ import nengo  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nengo_hpes import HPES  # noqa: E402
-from nengo_hpes.datasets import MNIST_SHAPE  # noqa: E402
-from nengo_hpes.experiment import run_classifier  # noqa: E402
-from nengo_hpes.mnist import mnist_data  # noqa: E402
+from nengo_hpes.experiments.classifier import run_classifier  # noqa: E402
+from nengo_hpes.experiments.data import MNIST_SHAPE  # noqa: E402
+from nengo_hpes.experiments.mnist import mnist_data  # noqa: E402
 
 
 def make_rule(text):

@@ -1,11 +1,11 @@
 """
 How well can a readout of the spiking CNN's features do? (offline ceilings)
 
-The hybrid readout (`nengo_hpes.mnist_cnn.hybrid_readout`) learns online from
+The hybrid readout (`nengo_hpes.experiments.cnn.hybrid_readout`) learns online from
 the spike counts of the CNN's last layer (3200 neurons, one 30-step
 presentation per image), through a fixed hidden layer of LIF neurons, onto an
 output population. This script fits the same readouts offline, by least
-squares to one-hot labels (`nengo_hpes.experiment.lstsq_readout`), to show
+squares to one-hot labels (`nengo_hpes.experiments.classifier.lstsq_readout`), to show
 what limits the online one:
 
 1. **Linear readout of the counts** (no hidden layer): the regularisation is
@@ -21,7 +21,7 @@ what limits the online one:
    neurons fire regularly; their phase carries over from image to image).
 
 Needs the full-mode CNN and its features in the cache (``python -m
-nengo_hpes.mnist_cnn --mode full`` computes them; otherwise this script does,
+nengo_hpes.experiments.cnn --mode full`` computes them; otherwise this script does,
 about 40 minutes on 2 CPU cores). The hidden layers take about 5 minutes.
 
 Usage::
@@ -34,8 +34,8 @@ import warnings
 
 import numpy as np
 
-from nengo_hpes import mnist_cnn
-from nengo_hpes.experiment import FeatureLayer, lstsq_readout
+from nengo_hpes.experiments import cnn as mnist_cnn
+from nengo_hpes.experiments.classifier import FeatureLayer, lstsq_readout
 
 #: Hidden layers of the readout: (encoders, neurons, max rate in Hz).
 HIDDEN_LAYERS = (

@@ -1,14 +1,14 @@
 """
 Choose the hybrid readout's learning rate on training data only.
 
-The readout of `nengo_hpes.mnist_cnn.hybrid_readout` (by default the
-`~nengo_hpes.mnist_cnn.HYBRID_READOUT` hidden layer: 6400 Gaussian-encoded
+The readout of `nengo_hpes.experiments.cnn.hybrid_readout` (by default the
+`~nengo_hpes.experiments.cnn.HYBRID_READOUT` hidden layer: 6400 Gaussian-encoded
 LIF neurons at 200 Hz) learns online from the spiking features of the first
 8000 MNIST training images and is tested on the features of the next 2000
 (the test set is not used; ``--n-train 50000 --n-val 10000`` for a split as
 long as the full run: short splits prefer too large rates). Needs the trained
 full-mode CNN and the spiking features of the training images in the cache
-(run ``python -m nengo_hpes.mnist_cnn --mode full`` first, or let this script
+(run ``python -m nengo_hpes.experiments.cnn --mode full`` first, or let this script
 compute them: about 6 minutes per 10 000 images on 2 CPU cores).
 
 Usage::
@@ -19,8 +19,8 @@ Usage::
 Variants: ``pes-<rate>`` (PES computed as ``HPES(rate, supervision_ratio=1)``)
 and ``hpes-<rate>`` (``HPES(rate / S)`` at the default S, the supervised part at
 ``rate``), optionally followed by ``:key=value,...``, arguments of
-`~nengo_hpes.mnist_cnn.hybrid_readout` and
-`~nengo_hpes.experiment.run_classifier` (e.g. ``pes-1e-3:max_rate=200`` or
+`~nengo_hpes.experiments.cnn.hybrid_readout` and
+`~nengo_hpes.experiments.classifier.run_classifier` (e.g. ``pes-1e-3:max_rate=200`` or
 ``pes-1e-4:encoders=direct``; those not given take `hybrid_readout`'s
 defaults).
 
@@ -38,7 +38,8 @@ import argparse
 import json
 import time
 
-from nengo_hpes import HPES, mnist_cnn
+from nengo_hpes import HPES
+from nengo_hpes.experiments import cnn as mnist_cnn
 
 DEFAULT_VARIANTS = ("pes-3e-5", "pes-6e-5", "pes-1.2e-4", "pes-3e-4")
 

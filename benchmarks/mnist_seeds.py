@@ -1,13 +1,13 @@
 """
 hPES against PES on the MNIST readout over several seeds, with a 95 % interval.
 
-Runs ``python -m nengo_hpes.mnist`` (1000 masked-Gabor hidden LIF neurons ->
+Runs ``python -m nengo_hpes.experiments.mnist`` (1000 masked-Gabor hidden LIF neurons ->
 250 output neurons, full learned weights, one pass over ``--n-train`` training
 images, the full test set) once per rule and seed, ``--jobs`` at a time, each
 with one BLAS thread, and prints per-seed test accuracies, their mean and
 sample standard deviation, and the paired difference (each seed builds the same
 network and sees the same images under both rules) with its Student-t 95 %
-confidence interval (`nengo_hpes.metrics.paired_difference`).
+confidence interval (`nengo_hpes.experiments.metrics.paired_difference`).
 
 The JSON summaries go to ``--out`` as ``<rule>_s<seed>.json`` and are copied to
 ``benchmarks/results/mnist_pixels_<n>k_<rule>_s<seed>.json``;
@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from nengo_hpes.metrics import paired_difference
+from nengo_hpes.experiments.metrics import paired_difference
 
 RULE_ARGS = {
     "pes": ["--rule", "pes", "--learning-rate", "1e-4"],
@@ -52,7 +52,7 @@ def run_one(rule, seed, args):
     cmd = [
         sys.executable,
         "-m",
-        "nengo_hpes.mnist",
+        "nengo_hpes.experiments.mnist",
         *RULE_ARGS[rule],
         "--n-train",
         str(args.n_train),

@@ -1,7 +1,7 @@
 """
 Long MNIST runs of hPES threshold and ratio variants: accuracy, rates, weight norm.
 
-The readout of ``python -m nengo_hpes.mnist`` (1000 masked-Gabor hidden LIF
+The readout of ``python -m nengo_hpes.experiments.mnist`` (1000 masked-Gabor hidden LIF
 neurons -> 250 output neurons, full learned weights, 30 ms per image), trained
 online on the first ``n_train`` MNIST training images and tested on the full
 test set, for one rule variant per call. Every 30 s of simulated training it
@@ -50,9 +50,9 @@ from mnist_drift import recording_simulator  # noqa: E402
 
 from nengo_hpes import HPES  # noqa: E402
 from nengo_hpes.builder import SimHPES  # noqa: E402
-from nengo_hpes.datasets import MNIST_SHAPE  # noqa: E402
-from nengo_hpes.experiment import run_classifier  # noqa: E402
-from nengo_hpes.mnist import mnist_data  # noqa: E402
+from nengo_hpes.experiments.classifier import run_classifier  # noqa: E402
+from nengo_hpes.experiments.data import MNIST_SHAPE  # noqa: E402
+from nengo_hpes.experiments.mnist import mnist_data  # noqa: E402
 
 
 def patch_threshold(kind, factor):

@@ -49,9 +49,9 @@ import numpy as np
 
 from nengo_hpes import HPES
 from nengo_hpes.builder import SimHPES
-from nengo_hpes.experiment import run_classifier
-from nengo_hpes.metrics import gini_index
-from nengo_hpes.mnist import mnist_data
+from nengo_hpes.experiments.classifier import run_classifier
+from nengo_hpes.experiments.metrics import gini_index
+from nengo_hpes.experiments.mnist import mnist_data
 
 _reference_make_step = SimHPES.make_step
 RECORD = {"rate": [], "theta": []}
@@ -189,7 +189,7 @@ def main():
         f" noise={args.noise_factor} k={args.k}"
     )
     if args.channel:
-        from nengo_hpes.networks import run_channel
+        from nengo_hpes.experiments.channel import run_channel
 
         for seed in args.seeds:
             kw = {}

@@ -15,7 +15,7 @@ other way round. Importing it imports TensorFlow and registers
   nengo's ``ElementwiseInc`` (see there why);
 * `.RankOneIncBuilder` for `.RankOneInc`, for models that still contain one.
 
-``import nengo_hpes`` does not import this module; `nengo_hpes.compat` does, when
+``import nengo_hpes`` does not import this module; `nengo_hpes.dl_hook` does, when
 ``nengo_dl`` is imported, so the package stays fast to import and usable
 without TensorFlow.
 

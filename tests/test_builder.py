@@ -206,7 +206,7 @@ def test_float32_simulation(seed):
                 )
                 nengo.Connection(stim, conn.learning_rule)
                 p = nengo.Probe(conn, "weights")
-            with nengo.Simulator(net, progress_bar=False) as sim:
+            with nengo.Simulator(net) as sim:
                 assert sim.signals[sim.model.sig[conn]["weights"]].dtype == np.float32
                 sim.run_steps(100)
             weights.append(sim.data[p])

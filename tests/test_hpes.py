@@ -94,7 +94,7 @@ def weights_net(rule, kind="ens", seed=0, dims=2, n_pre=30, n_post=40, post_gain
 
 
 def run_weights(Simulator, net, steps=50, dt=DT):
-    with Simulator(net, dt=dt, progress_bar=False) as sim:
+    with Simulator(net, dt=dt) as sim:
         sim.run_steps(steps)
     return sim, sim.data[net.p_weights]
 
@@ -278,7 +278,7 @@ def test_reset_restores_weights_and_theta(Simulator, seed):
     net = weights_net(HPES(theta_init=30.0, supervision_ratio=0.5), "ens", seed)
     with net:
         p_theta = nengo.Probe(net.conn.learning_rule, "theta")
-    with Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(40)
         w1, th1 = sim.data[net.p_weights].copy(), sim.data[p_theta].copy()
         sim.reset()
@@ -325,7 +325,7 @@ def test_dt_dependence(Simulator, rule, seed, plt):
         p = nengo.Probe(conn, "weights", sample_every=0.01)
     data = []
     for dt in (0.0001, 0.001):
-        with Simulator(net, dt=dt, progress_bar=False) as sim:
+        with Simulator(net, dt=dt) as sim:
             sim.run(0.1)
         data.append(sim.data[p])
         plt.plot(sim.trange(sample_every=0.01), data[-1][:, :4, 0])
@@ -351,7 +351,7 @@ def test_probeable(Simulator, seed):
 def test_operators_replace_delta_copy(Simulator, seed):
     """One SimHPES and one in-place RankOneInc; nengo's delta Copy is gone."""
     net = weights_net(HPES(), "ens", seed)
-    with Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         ops = sim.model.operators
         weights = sim.model.sig[net.conn]["weights"]
         delta = sim.model.sig[net.conn.learning_rule]["delta"]
@@ -416,7 +416,7 @@ def test_sliced_connections_match_pes(Simulator, seed):
                 size = conn.learning_rule.size_in
                 nengo.Connection(_error_node(size, seed), conn.learning_rule)
                 p = nengo.Probe(conn, "weights")
-            with Simulator(net, progress_bar=False) as sim:
+            with Simulator(net) as sim:
                 sim.run_steps(40)
             weights.append(sim.data[p])
         assert np.abs(weights[1] - weights[0]).max() <= 1e-12, name
@@ -448,7 +448,7 @@ def test_sliced_post_neurons_bcm_term(Simulator, seed, allclose):
         probes = {k: nengo.Probe(conn.learning_rule, k) for k in HPES.probeable}
         p_w = nengo.Probe(conn, "weights")
         p_b = nengo.Probe(b.neurons, synapse=nengo.Lowpass(0.005))
-    with Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run_steps(50)
     post = sim.data[probes["post_filtered"]]
     # a probe's synapse runs in 'update' mode: one step later than the rule's

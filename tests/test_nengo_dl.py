@@ -3,7 +3,7 @@ HPES on NengoDL: registration, exactness against nengo.Simulator, merging,
 theta_init, and NengoDL's online-learning semantics (compared with nengo.PES).
 
 The behavioural tests in ``test_hpes.py`` also run on NengoDL, unchanged, through
-``nengo_hpes.dl_simloader`` (``make test`` does this); the tests here are the
+``dl_simloader`` (``make test`` does this); the tests here are the
 NengoDL-specific ones.
 """
 
@@ -21,17 +21,17 @@ from nengo.builder.operator import ElementwiseInc
 from nengo_hpes import HPES
 from nengo_hpes.builder import RankOneInc, SimHPES
 from nengo_hpes.builder import build_hpes as reference_build_hpes
-from nengo_hpes.networks import communication_channel
+from nengo_hpes.experiments.channel import communication_channel
 
 nengo_dl = pytest.importorskip("nengo_dl")
 tf = pytest.importorskip("tensorflow")
 
+import dl_simloader  # noqa: E402
 from nengo_dl.builder import Builder, NengoBuilder  # noqa: E402
 
 # the helpers that build the behavioural tests' networks (tests/ is on sys.path)
 from test_hpes import _error_node, weights_net  # noqa: E402
 
-from nengo_hpes import dl_simloader  # noqa: E402
 from nengo_hpes.dl_builder import RankOneIncBuilder, SimHPESBuilder  # noqa: E402
 
 ATOL = 1e-10  # weights, float64
@@ -66,7 +66,7 @@ def test_import_without_tensorflow_or_nengo_dl():
         import nengo
         import nengo_hpes
 
-        assert not nengo_hpes.compat.HAS_NENGO_DL
+        assert not nengo_hpes.dl_hook.HAS_NENGO_DL
         with nengo.Network(seed=0) as net:
             a = nengo.Ensemble(10, 1)
             b = nengo.Ensemble(10, 1)
@@ -149,7 +149,7 @@ def test_minibatch_elements_match_reference(kind, seed):
     """Minibatch 3 at float64: each element is nengo.Simulator's run (<= 1e-10)."""
     rule = HPES(5e-4, 0.6, theta_synapse=nengo.Lowpass(0.05))
     net = _probe_all(weights_net(rule, kind, seed))
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(60)
     with nengo_dl.Simulator(_float64(net), minibatch_size=3, progress_bar=False) as sim:
         sim.run_steps(60)
@@ -203,7 +203,7 @@ def _parallel_net(rules, seed):
 def test_different_rules_merge_into_one_group(seed):
     """Equal shapes merge, whatever the rates, ratios, scales and post gains."""
     net = _parallel_net(MERGE_RULES, seed)
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(50)
     with nengo_dl.Simulator(_float64(net), minibatch_size=2, progress_bar=False) as sim:
         plan = sim.tensor_graph.plan
@@ -222,7 +222,7 @@ def test_rank_one_inc_builder(seed, monkeypatch):
     """
     monkeypatch.setitem(NengoBuilder.builders, HPES, reference_build_hpes)
     net = _parallel_net(MERGE_RULES[:2], seed)
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(50)
     with pytest.warns(UserWarning, match="Unknown incer type.*RankOneInc"):
         sim = nengo_dl.Simulator(_float64(net), minibatch_size=2, progress_bar=False)
@@ -262,7 +262,7 @@ def test_different_post_sizes_merge(seed):
             probes.append(nengo.Probe(conn, "weights"))
         # probing one delta makes the group fill the delta of both
         probes.append(nengo.Probe(conn.learning_rule, "delta"))
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(40)
     with _float64(net):
         # the default tree planner leaves these apart; the greedy one merges them
@@ -309,7 +309,7 @@ def test_sliced_connections_match_reference(seed):
             nengo.Connection(_error_node(size, seed + k), conn.learning_rule)
             probes.append(nengo.Probe(conn, "weights"))
             probes.append(nengo.Probe(conn.learning_rule, "theta"))
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(40)
     with nengo_dl.Simulator(_float64(net), minibatch_size=2, progress_bar=False) as sim:
         sim.run_steps(40)
@@ -363,7 +363,7 @@ def test_theta_init_and_reset_match_reference(theta_init, synapse, seed):
     rule = HPES(5e-4, 0.5, theta_init=theta_init, theta_synapse=synapse)
     net = _probe_all(weights_net(rule, "ens", seed), keys=["theta"])
     p_theta = net.p_rule["theta"]
-    with nengo.Simulator(net, progress_bar=False) as ref:
+    with nengo.Simulator(net) as ref:
         ref.run_steps(30)
     with nengo_dl.Simulator(_float64(net), minibatch_size=2, progress_bar=False) as sim:
         sim.run_steps(30)

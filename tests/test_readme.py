@@ -25,7 +25,6 @@ def test_readme_usage_example_runs_and_learns(monkeypatch):
 
     class RecordingSimulator(nengo.Simulator):
         def __init__(self, *args, **kwargs):
-            kwargs["progress_bar"] = False
             super().__init__(*args, **kwargs)
             sims.append(self)
 

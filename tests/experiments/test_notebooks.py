@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 MODE_VARIABLE = "NENGO_HPES_NOTEBOOK_MODE"
 

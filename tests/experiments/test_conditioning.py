@@ -6,7 +6,7 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_hpes import HPES
-from nengo_hpes.conditioning import (
+from nengo_hpes.experiments.conditioning import (
     ConditioningResult,
     ConditioningStimuli,
     conditioning_network,
@@ -127,7 +127,7 @@ def test_gate_requirement_holds_in_simulation(Simulator, seed):
     """
     with nengo.Network() as probe_net:
         ens = nengo.Ensemble(40, 1, seed=seed)
-    with nengo.Simulator(probe_net, progress_bar=False) as sim:
+    with nengo.Simulator(probe_net) as sim:
         built = sim.data[ens]
     need = gate_requirement(built.gain, built.bias)
     worst = float(built.encoders[need.neuron, 0])  # +-1 in 1-D
@@ -141,7 +141,7 @@ def test_gate_requirement_holds_in_simulation(Simulator, seed):
             g = factor * need.transform
             nengo.Connection(gate, ens.neurons, transform=-g * np.ones((40, 1)))
             p = nengo.Probe(ens.neurons)
-        with Simulator(net, progress_bar=False) as sim:
+        with Simulator(net) as sim:
             sim.run(0.3)
             assert np.array_equal(sim.data[ens].gain, built.gain)
         spikes[factor] = sim.data[p][sim.trange() > 0.05].sum(axis=0)
@@ -280,13 +280,13 @@ def test_network_structure():
     assert net.cr.dimensions == 3 and net.error.n_neurons == 60
     assert net.conn.pre is net.cs and net.conn.post is net.cr
     assert net.conn.solver.weights
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with nengo.Simulator(net) as sim:
         w0 = sim.data[net.conn].weights
         gain, bias = sim.data[net.error].gain, sim.data[net.error].bias
     assert w0.shape == (60, 120) and np.all(w0 == 0)  # starts at the zero function
     # same object graph with or without a rule: same error population
     other = conditioning_network(None, seed=0, **SMALL)
-    with nengo.Simulator(other, progress_bar=False) as sim:
+    with nengo.Simulator(other) as sim:
         assert np.array_equal(sim.data[other.error].gain, gain)
         assert np.array_equal(sim.data[other.error].bias, bias)
 

@@ -1,7 +1,7 @@
 """
 A spiking CNN for MNIST (NengoDL), and an online hPES readout of its features.
 
-Two parts, used by ``notebooks/mnist.ipynb`` and ``python -m nengo_hpes.mnist_cnn``:
+Two parts, used by ``notebooks/mnist.ipynb`` and its command line:
 
 - **The spiking CNN** of NengoDL's spiking-MNIST example (`build_cnn`): three
   3 x 3 convolutions (32 filters; 64 and 128 with stride 2), each followed by
@@ -16,7 +16,7 @@ Two parts, used by ``notebooks/mnist.ipynb`` and ``python -m nengo_hpes.mnist_cn
   last convolutional layer (the *features*, 5 x 5 x 128 = 3200 neurons).
 - **The hybrid** (`hybrid_readout`): the trained CNN is frozen, and a new
   readout of its spiking features is learned online by any learning rule
-  (hPES, PES) with `nengo_hpes.experiment.run_classifier`, as Bekolay et al.
+  (hPES, PES) with `nengo_hpes.experiments.classifier.run_classifier`, as Bekolay et al.
   (2013) learned the readout of a deep belief network's features online.
 
 Everything that NengoDL computes is cached under ``cache_dir`` (the parameters
@@ -803,7 +803,7 @@ def cnn_data(n_train=60000, n_test=10000):
     -------
     (X_train, y_train), (X_test, y_test)
     """
-    from nengo_hpes.datasets import MNIST_SIZES, load_mnist, scale_pixels
+    from nengo_hpes.experiments.data import MNIST_SIZES, load_mnist, scale_pixels
 
     n_train = _check_int("n_train", n_train, high=MNIST_SIZES["train"])
     n_test = _check_int("n_test", n_test, high=MNIST_SIZES["test"])
@@ -898,7 +898,7 @@ def hybrid_readout(
 
     The features (last-layer spike counts, ``SpikingRun.counts``) are scaled by
     a `FeatureScaling` fitted on the training features, then presented to
-    `nengo_hpes.experiment.run_classifier` as "images": a hidden LIF layer
+    `nengo_hpes.experiments.classifier.run_classifier` as "images": a hidden LIF layer
     (identity or Gaussian encoders) drives an output ensemble through a
     learned ``hidden.neurons -> output.neurons`` weight matrix, trained in
     one pass with ``learning_rule_type`` and tested with learning off.
@@ -926,16 +926,16 @@ def hybrid_readout(
     progress_bar : bool, optional
         Nengo's progress bars.
     **kwargs
-        More arguments of `~nengo_hpes.experiment.run_classifier` (``n_output``,
+        More arguments of `.run_classifier` (``n_output``,
         ``presentation_time``, ``n_passes``, ...).
 
     Returns
     -------
-    `nengo_hpes.experiment.ClassifierResult`
+    `nengo_hpes.experiments.classifier.ClassifierResult`
         Its ``params`` also hold ``readout_encoders``, ``feature_scale`` and
         ``n_features``.
     """
-    from nengo_hpes.experiment import run_classifier
+    from nengo_hpes.experiments.classifier import run_classifier
 
     c_train, y_train = train
     c_test, y_test = test
@@ -1117,7 +1117,7 @@ class HybridExperiment:
                 "mean_rate_hz": float(self.spiking_train.rates().mean()),
                 "fraction_active": float(np.mean(self.spiking_train.counts > 0)),
             }
-        from nengo_hpes.metrics import gini_index
+        from nengo_hpes.experiments.metrics import gini_index
 
         for name, res in self.readouts.items():
             s = res.summary()
@@ -1172,8 +1172,8 @@ def readout_rule(name, learning_rate=None):
       but with HPES's rank-one update, several times faster on the large
       readouts here.
     """
+    from nengo_hpes.experiments.mnist import make_rule
     from nengo_hpes.learning_rules import HPES
-    from nengo_hpes.mnist import make_rule
 
     if name not in READOUT_RULES:
         _fail("rule", f"Must be one of {READOUT_RULES} (got {name!r})")
@@ -1279,7 +1279,7 @@ def run_hybrid_experiment(
     -------
     HybridExperiment
     """
-    from nengo_hpes.datasets import MNIST_SIZES
+    from nengo_hpes.experiments.data import MNIST_SIZES
 
     epochs = _check_int("epochs", epochs)
     settings = CNNSettings() if settings is None else settings
@@ -1398,7 +1398,7 @@ def run_hybrid_experiment(
 
 def comparison_table(experiment=None, pixel_results=()):
     """
-    Rows for `nengo_hpes.notebook.format_table`: measured results (this
+    Rows for `nengo_hpes.experiments.notebook.format_table`: measured results (this
     package) beside the published anchors, each with its source.
 
     Parameters
@@ -1480,11 +1480,11 @@ def plot_training_loss(training, path=None):
 
 
 def parser():
-    """The command-line parser of ``python -m nengo_hpes.mnist_cnn``."""
+    """The command-line parser of ``python -m nengo_hpes.experiments.cnn``."""
     import argparse
 
     p = argparse.ArgumentParser(
-        prog="python -m nengo_hpes.mnist_cnn",
+        prog="python -m nengo_hpes.experiments.cnn",
         description="Train NengoDL's spiking MNIST CNN on soft-LIF rates, test it "
         "with spikes, and learn online hPES / PES readouts of its frozen spiking "
         "features. Writes <out>/<name>.json and PNG plots.",
@@ -1590,7 +1590,10 @@ def main(argv=None):
     """Run the command line; returns the `HybridExperiment`."""
     import sys
 
-    from nengo_hpes.experiment import plot_confusion_matrix, plot_learning_curves
+    from nengo_hpes.experiments.classifier import (
+        plot_confusion_matrix,
+        plot_learning_curves,
+    )
 
     args = parser().parse_args(argv)
     limit_threads(args.threads)
@@ -1635,7 +1638,10 @@ def main(argv=None):
     summary = exp.summary()
     summary["wall_seconds"] = time.perf_counter() - t0
     summary["command"] = " ".join(
-        ["python -m nengo_hpes.mnist_cnn", *(sys.argv[1:] if argv is None else argv)]
+        [
+            "python -m nengo_hpes.experiments.cnn",
+            *(sys.argv[1:] if argv is None else argv),
+        ]
     )
     summary["mode"] = args.mode
     summary["threads"] = args.threads

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import plots
-from nengo_hpes.conditioning import ConditioningStimuli, run_conditioning
-from nengo_hpes.networks import run_channel
+from nengo_hpes.experiments import plots
+from nengo_hpes.experiments.channel import run_channel
+from nengo_hpes.experiments.conditioning import ConditioningStimuli, run_conditioning
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_hpes.metrics import gini_index
+from nengo_hpes.experiments.metrics import gini_index
 
 #: The default conditioned stimuli: three distinct, overlapping patterns of
 #: norm <= 0.75, so that a CS with its memory trace (at most 0.87 times the CS
@@ -727,7 +727,7 @@ def conditioning_table(results, tail=0.2):
         ``r before``, ``r after``, ``CR/UR RMS after`` as mean ± sd over every
         pair of every run.
     """
-    from nengo_hpes.notebook import mean_sd
+    from nengo_hpes.experiments.notebook import mean_sd
 
     _check("results", len(results) > 0, "a non-empty dict", results)
     rows = []

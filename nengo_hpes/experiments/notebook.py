@@ -72,7 +72,7 @@ def mean_sd(values, fmt=".3f"):
     .. testcode::
 
        import numpy as np
-       from nengo_hpes.notebook import mean_sd
+       from nengo_hpes.experiments.notebook import mean_sd
 
        print(mean_sd([1.0, 2.0, 3.0]))
        print(mean_sd([0.5, np.nan, 0.7], fmt=".1f"))
@@ -119,7 +119,7 @@ def format_table(rows, columns=None, floatfmt=".3g"):
     --------
     .. testcode::
 
-       from nengo_hpes.notebook import format_table
+       from nengo_hpes.experiments.notebook import format_table
 
        rows = [{"rule": "PES", "rmse": 0.0512}, {"rule": "HPES", "rmse": 0.04799}]
        print(format_table(rows))

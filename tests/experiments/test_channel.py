@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import HPES, demo
-from nengo_hpes.metrics import gini_index, paired_difference, rmse
-from nengo_hpes.networks import communication_channel, run_channel
-from nengo_hpes.plots import plot_channel_runs
+from nengo_hpes import HPES
+from nengo_hpes.experiments import demo
+from nengo_hpes.experiments.channel import communication_channel, run_channel
+from nengo_hpes.experiments.metrics import gini_index, paired_difference, rmse
+from nengo_hpes.experiments.plots import plot_channel_runs
 
 
 def test_gini_index_known_values():
@@ -100,14 +101,14 @@ def test_channel_same_network_for_every_rule():
     w0 = []
     for rule in (None, nengo.PES(), HPES()):
         net = communication_channel(rule, seed=3)
-        with nengo.Simulator(net, progress_bar=False) as sim:
+        with nengo.Simulator(net) as sim:
             w0.append(sim.data[net.conn].weights)
     assert np.array_equal(w0[0], w0[1]) and np.array_equal(w0[0], w0[2])
 
 
 def test_error_gate_stops_learning(Simulator, seed):
     net = communication_channel(nengo.PES(1e-4), learn_time=0.3, seed=seed)
-    with Simulator(net, progress_bar=False) as sim:
+    with Simulator(net) as sim:
         sim.run(0.6)
     t = sim.trange()
     err = sim.data[net.p_error]

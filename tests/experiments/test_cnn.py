@@ -1,4 +1,4 @@
-"""Tests of nengo_hpes.mnist_cnn: the spiking CNN, its features, the hybrid readout."""
+"""Tests of the spiking CNN, its features and the hybrid readout."""
 
 import dataclasses
 import json
@@ -8,15 +8,16 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import HPES, mnist_cnn
-from nengo_hpes.datasets import synthetic_images
-from nengo_hpes.mnist_cnn import (
+from nengo_hpes import HPES
+from nengo_hpes.experiments import cnn as mnist_cnn
+from nengo_hpes.experiments.cnn import (
     CNNSettings,
     CNNTraining,
     FeatureScaling,
     hybrid_readout,
     run_hybrid_experiment,
 )
+from nengo_hpes.experiments.data import synthetic_images
 
 N_TRAIN = 400
 
@@ -416,7 +417,7 @@ def test_comparison_table(images):
 # ---------------------------------------------------------------- command line
 def test_command_line(tmp_path, capsys):
     pytest.importorskip("nengo_dl")
-    from nengo_hpes.datasets import DataNotInstalledError, load_mnist
+    from nengo_hpes.experiments.data import DataNotInstalledError, load_mnist
 
     try:
         load_mnist()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nengo_hpes import HPES
-from nengo_hpes.networks import run_channel
+from nengo_hpes.experiments.channel import run_channel
 
 
 def test_defaults_give_pes_rate():
@@ -85,7 +85,7 @@ def classifier(rule, seed, n_train=1200, n_test=300, present=0.03):
         nengo.Connection(err, conn.learning_rule)
         p_out = nengo.Probe(post, synapse=0.01)
         p_rates = nengo.Probe(post.neurons, synapse=0.005, sample_every=0.005)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with nengo.Simulator(net) as sim:
         sim.run(n_total * present)
     steps = int(round(present / sim.dt))
     out = sim.data[p_out][: n_total * steps].reshape(n_total, steps, -1)

@@ -1,7 +1,7 @@
 """
 Several learning rules on the communication channel, over several seeds.
 
-Builds on `nengo_hpes.networks`: `run_rules` runs `.run_channel` for each
+Builds on `nengo_hpes.experiments.channel`: `run_rules` runs `.run_channel` for each
 rule and seed (keeping only what the tables and plots need), `StartFrom`
 makes the learned connection start from another function (for instance from
 the NEF's own weights for the identity, as in the paper's BCM-only
@@ -15,8 +15,8 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_hpes.networks import run_channel
-from nengo_hpes.notebook import mean_sd
+from nengo_hpes.experiments.channel import run_channel
+from nengo_hpes.experiments.notebook import mean_sd
 
 
 def identity(x):

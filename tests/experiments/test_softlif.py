@@ -1,4 +1,4 @@
-"""Tests of nengo_hpes.softlif: soft-LIF rate curves and the NengoDL helpers."""
+"""Tests of the soft-LIF rate curves and the NengoDL helpers."""
 
 import subprocess
 import sys
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import softlif
-from nengo_hpes.softlif import (
+from nengo_hpes.experiments import softlif
+from nengo_hpes.experiments.softlif import (
     ModelSpec,
     Result,
     lif_rate,
@@ -182,7 +182,7 @@ def test_tables():
 
 def test_import_is_tensorflow_free():
     code = (
-        "import sys, nengo_hpes, nengo_hpes.softlif; "
+        "import sys, nengo_hpes, nengo_hpes.experiments.softlif; "
         "assert 'tensorflow' not in sys.modules; "
         "assert 'nengo_dl' not in sys.modules"
     )
@@ -244,7 +244,7 @@ def test_build_network_bad_arguments():
 
 
 def test_mnist_subsets():
-    from nengo_hpes.datasets import DataNotInstalledError
+    from nengo_hpes.experiments.data import DataNotInstalledError
 
     try:
         (xtr, ytr), (xte, yte) = softlif.mnist_subsets(50, 20)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import datasets
-from nengo_hpes.datasets import (
+from nengo_hpes.experiments import data as datasets
+from nengo_hpes.experiments.data import (
     DataNotInstalledError,
     load_mnist,
     mnist_csv_path,

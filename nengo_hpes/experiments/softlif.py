@@ -13,10 +13,10 @@ Two halves, used by ``notebooks/soft-lif-training.ipynb``:
   network of ``nengo_dl.Layer`` objects; `train_and_evaluate` trains it on
   rates (soft-LIF, hard LIF rate, or ReLU) and runs it with spiking neurons
   (LIF or `nengo.SpikingRectifiedLinear`); `results_table` turns the results
-  into rows for `nengo_hpes.notebook.format_table`.
+  into rows for `nengo_hpes.experiments.notebook.format_table`.
 
 NengoDL and TensorFlow are imported inside the functions that need them, so
-``import nengo_hpes.softlif`` stays free of TensorFlow.
+``import nengo_hpes.experiments.softlif`` stays free of TensorFlow.
 
 The current ``j`` in the rate functions is the neuron's input current in
 units of its threshold (the neuron fires for ``j > 1``), as in Nengo.
@@ -260,7 +260,7 @@ def mnist_subsets(n_train, n_test, seed=0):
     (X_train, y_train), (X_test, y_test)
         float32 ``(n, 784)`` and int32 ``(n,)``.
     """
-    from nengo_hpes.datasets import load_mnist, scale_pixels
+    from nengo_hpes.experiments.data import load_mnist, scale_pixels
 
     (xtr, ytr), (xte, yte) = load_mnist()
     n_train = _check_int("n_train", n_train, 1)
@@ -577,7 +577,7 @@ def _synapse_label(tau):
 
 def results_table(results, dt=0.001):
     """
-    Rows for `nengo_hpes.notebook.format_table`: one per model and output
+    Rows for `nengo_hpes.experiments.notebook.format_table`: one per model and output
     synapse, with the rate accuracy and the spiking accuracy per presentation.
     """
     results = list(results)
@@ -636,7 +636,7 @@ def summary_table(results, n_steps=None, synapse=None):
 
 def derivative_table(j, sigmas, tau_rc=NENGO_TAU_RC, tau_ref=NENGO_TAU_REF):
     """
-    Rows for `nengo_hpes.notebook.format_table`: rate and slope of the hard and
+    Rows for `.notebook.format_table`: rate and slope of the hard and
     soft LIF curves at a few currents ``j``.
     """
     rows = []

@@ -4,8 +4,8 @@ Run the package's behavioural tests on NengoDL, checked against nengo.Simulator.
 Every behavioural test takes the ``Simulator`` fixture of nengo's pytest plugin,
 which honours the ``nengo_simloader`` ini option. So::
 
-    pytest tests -p nengo_hpes.dl_simloader \\
-        -o nengo_simloader=nengo_hpes.dl_simloader.make_dl_sim
+    pytest tests -p dl_simloader \\
+        -o nengo_simloader=dl_simloader.make_dl_sim
 
 reruns them on `nengo_dl.Simulator` without copying them. ``-p`` (optional)
 loads this module as a plugin too, which deselects the tests that do not take

@@ -7,15 +7,15 @@ import pytest
 from nengo.exceptions import ValidationError
 
 from nengo_hpes import HPES
-from nengo_hpes.channel_study import (
+from nengo_hpes.experiments.channel import run_channel
+from nengo_hpes.experiments.channel_study import (
     StartFrom,
     channel_table,
     identity,
     moving_rmse,
     run_rules,
 )
-from nengo_hpes.networks import run_channel
-from nengo_hpes.notebook import (
+from nengo_hpes.experiments.notebook import (
     FIGURES_VARIABLE,
     MODE_VARIABLE,
     format_table,

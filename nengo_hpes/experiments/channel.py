@@ -15,7 +15,7 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_hpes.metrics import gini_index, rmse
+from nengo_hpes.experiments.metrics import gini_index, rmse
 
 
 def _check_positive(name, value, integer=False):

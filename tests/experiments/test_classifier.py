@@ -7,16 +7,9 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 
-from nengo_hpes import HPES, mnist
-from nengo_hpes.datasets import synthetic_images
-from nengo_hpes.encoders import (
-    gabor_encoders,
-    gabor_patches,
-    gaussian_encoders,
-    make_encoders,
-    place_patches,
-)
-from nengo_hpes.experiment import (
+from nengo_hpes import HPES
+from nengo_hpes.experiments import mnist
+from nengo_hpes.experiments.classifier import (
     FeatureLayer,
     Teacher,
     classifier_network,
@@ -26,6 +19,14 @@ from nengo_hpes.experiment import (
     plot_digits,
     plot_weight_histograms,
     run_classifier,
+)
+from nengo_hpes.experiments.data import synthetic_images
+from nengo_hpes.experiments.encoders import (
+    gabor_encoders,
+    gabor_patches,
+    gaussian_encoders,
+    make_encoders,
+    place_patches,
 )
 
 SHAPE = (12, 12)
@@ -39,13 +40,7 @@ def task():
 @pytest.fixture(scope="module")
 def pes_result(task):
     return run_classifier(
-        *task,
-        nengo.PES(learning_rate=1e-3),
-        SHAPE,
-        n_hidden=200,
-        n_output=40,
-        seed=1,
-        progress_bar=False,
+        *task, nengo.PES(learning_rate=1e-3), SHAPE, n_hidden=200, n_output=40, seed=1
     )
 
 
@@ -143,7 +138,7 @@ def test_feature_layer_identity_matches_explicit_eye():
 
 def test_identity_encoders_run_like_given_eye(task):
     (x, y), (xt, yt) = task
-    kw = dict(n_hidden=144, n_output=20, seed=2, progress_bar=False)
+    kw = dict(n_hidden=144, n_output=20, seed=2)
     train, test = (x[:60], y[:60]), (xt[:20], yt[:20])
     a = run_classifier(train, test, nengo.PES(1e-3), SHAPE, encoders="identity", **kw)
     b = run_classifier(train, test, nengo.PES(1e-3), SHAPE, encoders=np.eye(144), **kw)
@@ -198,7 +193,7 @@ def test_one_readout_sample_per_image_at_its_end():
     )
     with net:
         p_all = nengo.Probe(net.teacher, synapse=None)
-    with nengo.Simulator(net, dt=dt, progress_bar=False) as sim:
+    with nengo.Simulator(net, dt=dt) as sim:
         sim.run_steps(7 * 15)
     readout = sim.data[net.p_readout]
     assert readout.shape == (7, 3)
@@ -235,9 +230,7 @@ def test_pes_learns_easy_task(pes_result, task):
 
 
 def test_no_learning_is_near_chance(task):
-    res = run_classifier(
-        *task, None, SHAPE, n_hidden=200, n_output=40, seed=1, progress_bar=False
-    )
+    res = run_classifier(*task, None, SHAPE, n_hidden=200, n_output=40, seed=1)
     assert res.accuracy < 0.45
     assert res.params["rule_parameters"] is None
     assert len(res.train_correct) == 0 and res.timings["train"] == 0
@@ -255,7 +248,6 @@ def test_hpes_runs_and_two_passes(task):
         shuffle=True,
         n_hidden=100,
         n_output=20,
-        progress_bar=False,
     )
     assert len(res.train_correct) == 80
     assert res.params["n_passes"] == 2
@@ -334,7 +326,7 @@ def test_lstsq_readout_errors(blocks, n_classes, reg, match):
 def test_run_classifier_bad_arguments(task, kwargs, match):
     kwargs = {"image_shape": SHAPE, "n_hidden": 10, "n_output": 5, **kwargs}
     with pytest.raises(ValidationError, match=match):
-        run_classifier(*task, nengo.PES(), progress_bar=False, **kwargs)
+        run_classifier(*task, nengo.PES(), **kwargs)
 
 
 def test_bad_images_and_labels(task):
@@ -372,7 +364,7 @@ def test_plot_digits_shows_misclassified(task):
 def test_plot_weight_histograms(pes_result, tmp_path):
     import matplotlib.pyplot as plt
 
-    from nengo_hpes.metrics import gini_index
+    from nengo_hpes.experiments.metrics import gini_index
 
     fig = plot_weight_histograms([pes_result], path=tmp_path / "w.png")
     assert (tmp_path / "w.png").is_file()

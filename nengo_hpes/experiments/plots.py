@@ -15,7 +15,7 @@ Every function returns the `matplotlib.figure.Figure`.
 import numpy as np
 from nengo.exceptions import ValidationError
 
-from nengo_hpes.metrics import gini_index
+from nengo_hpes.experiments.metrics import gini_index
 
 #: One colour per stimulus pair / dimension.
 PAIR_COLORS = ("tab:blue", "tab:red", "k", "tab:green", "tab:purple", "tab:orange")
@@ -77,7 +77,7 @@ def plot_channel_runs(results, threshold=None, window=1.0, dim=0, title=None):
     -------
     matplotlib.figure.Figure
     """
-    from nengo_hpes.channel_study import moving_rmse
+    from nengo_hpes.experiments.channel_study import moving_rmse
 
     results = _check_results(results)
     _check_dim(dim, results[0].pre.shape[1])
@@ -448,7 +448,7 @@ def plot_gate(
     -------
     matplotlib.figure.Figure
     """
-    from nengo_hpes.conditioning import gate_requirement, gated_max_rates
+    from nengo_hpes.experiments.conditioning import gate_requirement, gated_max_rates
 
     needs = [gate_requirement(gain, bias, m) for m in max_inputs]
     if strengths is None:

@@ -35,7 +35,7 @@ def gini_index(weights, axis=None):
 
     .. testcode::
 
-       from nengo_hpes.metrics import gini_index
+       from nengo_hpes.experiments.metrics import gini_index
 
        print(gini_index([1, -1, 1, 1]), gini_index([0, 0, 0, 2]))
        print(gini_index([[1, 1, 1, 1], [0, 0, 0, 5]], axis=1))
@@ -85,7 +85,7 @@ def rmse(actual, target, axis=None):
     --------
     .. testcode::
 
-       from nengo_hpes.metrics import rmse
+       from nengo_hpes.experiments.metrics import rmse
 
        print(rmse([[0, 0], [3, 4]], 0, axis=1))
 
@@ -124,7 +124,7 @@ def paired_difference(a, b, confidence=0.95):
     --------
     .. testcode::
 
-       from nengo_hpes.metrics import paired_difference
+       from nengo_hpes.experiments.metrics import paired_difference
 
        mean, low, high = paired_difference([0.95, 0.96, 0.94], [0.94, 0.94, 0.93])
        print(f"{mean:.4f} [{low:.4f}, {high:.4f}]")

@@ -30,7 +30,7 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.params import iter_params
 
-from nengo_hpes.encoders import ENCODER_KINDS, make_encoders
+from nengo_hpes.experiments.encoders import ENCODER_KINDS, make_encoders
 
 
 def _fail(attr, msg):
@@ -147,7 +147,7 @@ class FeatureLayer:
         image_shape : (int, int)
             Image shape (rows, columns).
         encoders : {"gabor", "gaussian", "identity"} or array_like
-            Encoder kind (see `nengo_hpes.encoders.make_encoders`;
+            Encoder kind (see `nengo_hpes.experiments.encoders.make_encoders`;
             ``"identity"``: one neuron per input value, which needs
             ``n_hidden == n_pixels``) or the encoders themselves, an
             ``(n_hidden, n_pixels)`` array (normalised to unit length).
@@ -601,7 +601,7 @@ def run_classifier(
     ----------
     train, test : (images, labels)
         ``images``: ``(n, n_pixels)`` floats (row-major images; for MNIST,
-        e.g. `nengo_hpes.datasets.scale_pixels`); ``labels``: ``(n,)`` ints.
+        e.g. `nengo_hpes.experiments.data.scale_pixels`); ``labels``: ``(n,)`` ints.
     learning_rule_type : `~nengo.learning_rules.LearningRuleType` or None
         The rule (e.g. ``nengo.PES(1e-4)`` or ``nengo_hpes.HPES()``); None
         skips training and tests the starting (zero) weights.
@@ -972,7 +972,7 @@ def plot_weight_histograms(results, path=None, bins=100):
     """
     Histograms of each result's learned weights, with their Gini index.
 
-    The Gini index (`nengo_hpes.metrics.gini_index` of the absolute weights)
+    The Gini index (`nengo_hpes.experiments.metrics.gini_index` of the absolute weights)
     is 0 when all weights have the same magnitude and tends to 1 when a few
     weights carry all of it.
 
@@ -995,7 +995,7 @@ def plot_weight_histograms(results, path=None, bins=100):
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from nengo_hpes.metrics import gini_index
+    from nengo_hpes.experiments.metrics import gini_index
 
     results = list(results)
     if not results:
