@@ -4,7 +4,7 @@ Sphinx extension: links between repository files that became pages.
 Some pages include Markdown files from outside ``docs/`` (``README.md``,
 ``benchmarks/*.md``) or are such files (``docs/defaults.md``). Their links
 point at repository paths (``benchmarks/README.md``,
-``../benchmarks/defaults_results.md``, ``notebooks/x.ipynb``), which MyST
+``../benchmarks/results/defaults_study.md``, ``notebooks/x.ipynb``), which MyST
 cannot resolve from inside ``docs/``. This post-transform, run before MyST's
 own resolver, rewrites each such link to the page that shows the file
 (`REPO_PAGES`, or ``examples/<name>`` for a notebook), so the links work on
@@ -26,8 +26,8 @@ REPO_PAGES = {
     "CHANGES": "changelog",
     "docs/defaults": "defaults",
     "benchmarks/README": "benchmarks",
-    "benchmarks/defaults_results": "benchmarks/defaults-study",
-    "benchmarks/theta_variants_results": "benchmarks/theta-variants",
+    "benchmarks/results/defaults_study": "benchmarks/defaults-study",
+    "benchmarks/results/theta_variants": "benchmarks/theta-variants",
 }
 
 
