@@ -17,6 +17,7 @@ sys.path.insert(0, str(HERE))
 import intersphinx_offline  # noqa: E402 (docs/intersphinx_offline.py)
 
 import nengo_hpes  # noqa: E402
+from nengo_hpes.experiments.data import MNIST_INSTALL  # noqa: E402
 
 # -- project
 project = "nengo_hpes"
@@ -76,7 +77,9 @@ import nengo_hpes
 """
 
 # -- myst_parser / myst_nb
-myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_enable_extensions = ["dollarmath", "colon_fence", "substitution"]
+# pins are read from where they are kept, not repeated in the pages
+myst_substitutions = {"mnist_install": f"`{MNIST_INSTALL}`"}
 myst_heading_anchors = 3
 # The notebooks are executed only when NENGO_HPES_DOCS_EXECUTE is set (make docs
 # sets it; make test does not): in NENGO_HPES_NOTEBOOK_MODE, "quick" unless the

@@ -1067,7 +1067,7 @@ class HybridExperiment:
     y_test, y_train : ndarray
         Labels of those images.
     readouts : dict
-        Rule name (`READOUT_RULES`) -> `~.experiment.ClassifierResult`.
+        Rule name (`READOUT_RULES`) -> `~.classifier.ClassifierResult`.
     settings : dict
         The arguments of the run.
     """
@@ -1406,7 +1406,7 @@ def comparison_table(experiment=None, pixel_results=()):
     experiment : HybridExperiment, optional
         The CNN and hybrid readouts measured here.
     pixel_results : sequence of ClassifierResult, optional
-        Online readouts learned from pixels (`~.experiment.run_classifier`).
+        Online readouts learned from pixels (`~.classifier.run_classifier`).
     """
     rows = [
         {"system": name, "MNIST test accuracy (%)": acc, "source": source}

