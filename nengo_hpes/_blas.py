@@ -2,13 +2,10 @@
 In-place rank-one update ``A += outer(x, y)`` through numpy's own BLAS.
 
 Why not `scipy.linalg.blas.dger`: numpy and scipy wheels each bundle their own
-OpenBLAS, each with its own thread pool. In a nengo simulation, numpy's BLAS
-computes the connection's ``W @ x`` and scipy's would apply the learning update,
-so the two pools alternate every step; their idle threads spin and the two
-fight for the cores. Measured in a nengo simulation with one learned
-1000 x 1000 connection on a 2-core machine: 8.2 ms per step through scipy's
-``dger``, 0.36 ms through numpy's own ``cblas_dger`` (and 0.77 ms with
-``np.outer`` into a preallocated buffer plus ``+=``).
+OpenBLAS, each with its own thread pool; numpy's computes the connection's
+``W @ x``, so scipy's applying the update would make the two pools fight for
+the cores every step (the benchmarks page has the timings). SciPy is also not a
+dependency.
 
 numpy does not expose ``?ger``, so `rank_one_inc` finds the CBLAS function in
 the BLAS library bundled with numpy (``numpy.libs`` on Linux wheels) with

@@ -29,74 +29,53 @@ THETA_FLOOR = 1e-3
 
 class SimHPES(Operator):
     r"""
-    Calculate the hPES weight change.
+    Calculate the hPES weight change (the update of `.HPES`) as two factors.
 
-    Implements, for post neuron :math:`j` and pre neuron :math:`i`,
+    Per step, computes :math:`\theta_j = n_j / \max(d_j, \theta_{floor})` into
+    ``theta`` and the rank-one change :math:`\Delta \omega_{ji} = v_j a_i` of
+    the `.HPES` formula, with
 
     .. math::
 
-       \Delta \omega_{ji} = v_j \, a_i, \qquad
        v_j = -\frac{\kappa \, dt \, S}{n_{pre}} \, \epsilon_j
              + \kappa \, dt \, (1 - S) \, \beta_j \, \alpha_j \,
                a_j (a_j - \theta_j)
 
-    where
+    (symbols as in `.HPES`). It stores :math:`v` in ``post_factor`` and a copy
+    of :math:`a` in ``pre_factor``; `.RankOneInc` adds their outer product to
+    the weights at the next step (nengo's one-step delay). ``delta`` is filled
+    only if something else reads it (a probe), decided once in `.make_step`
+    through ``delta_needed``.
 
-    * :math:`\kappa` is ``learning_rate`` and :math:`S` is ``supervision_ratio``,
-    * :math:`n_{pre}` is the number of presynaptic neurons (the supervised term
-      is scaled by :math:`1/n_{pre}`, as in `~nengo.builder.learning_rules.SimPES`;
-      the unsupervised term is not, as in `~nengo.builder.learning_rules.SimBCM`),
-    * :math:`a_i` is ``pre_filtered``, :math:`a_j` is ``post_filtered``,
-      :math:`\theta_j` is ``theta`` and :math:`\epsilon_j` is ``local_error``
-      (the error projected onto the scaled post encoders),
-    * :math:`\beta_j` is ``unsupervised_scale`` and :math:`\alpha_j` is ``gain``
-      (both one value per post neuron).
-
-    The threshold is either read from ``theta`` (as in
-    `~nengo.builder.learning_rules.SimBCM`), or, when ``theta_num`` and
-    ``theta_den`` are given, computed here as
-
-    .. math::
-
-       \theta_j = \frac{n_j}{\max(d_j, \theta_{floor})}
-
-    and written to ``theta``, so a probe of ``theta`` shows the value used at
-    that step. `.build_hpes` always uses this form, so that every HPES
-    operator has the same signals and NengoDL can merge them: with
-    ``unsupervised_scale="auto"``, :math:`n_j = \langle a_j^2 \rangle` and
-    :math:`d_j = \langle a_j \rangle` are the two filtered moments of the post
-    activity (then the mean of :math:`a_j (a_j - \theta_j)` over the filters'
-    window is zero: the unsupervised term cannot push every weight in one
-    direction; see `.HPES`); with a number, :math:`n_j` is nengo.BCM's
-    filtered post spikes and :math:`d_j = 1` (dividing by 1.0 is exact, so
-    the `nengo.BCM` reduction stays bit for bit). :math:`\theta_{floor}` is
-    `THETA_FLOOR` (1e-3 Hz): it only matters for neurons silent for the
-    filters' whole window; then :math:`\theta_j \le \max_t a_j`.
-
-    The change is rank one. nengo's generic learning-rule builder materialises
-    the full ``n_post x n_pre`` ``delta`` and adds it to the weights with a
-    separate ``Copy(delta, weights, inc=True)`` at the next step. When
-    ``post_factor`` and ``pre_factor`` are given, this operator instead stores
-    the two factors :math:`v` and :math:`a` (``n_post + n_pre`` numbers), and
-    `.RankOneInc` adds their outer product to the weights in place at the next
-    step, with one BLAS call and no ``n_post x n_pre`` temporary. The timing is
-    nengo's: the change computed at step k reaches the weights at step k+1.
-    ``delta`` is then only filled when something reads it (a probe), decided
-    once in `.make_step` through ``delta_needed``; otherwise it stays at zero.
+    Conventions: the supervised term is scaled by :math:`-\kappa dt / n_{pre}`
+    (as `~nengo.builder.learning_rules.SimPES`), the unsupervised one by
+    :math:`\kappa dt` with no :math:`1/n` (as
+    `~nengo.builder.learning_rules.SimBCM`), in the same order of operations,
+    so S = 1 and S = 0 reproduce them bit for bit. With a numeric
+    ``unsupervised_scale``, `.build_hpes` passes nengo.BCM's filtered spikes as
+    :math:`n_j` and ones as :math:`d_j` (dividing by 1.0 is exact).
+    :math:`\theta_{floor}` is `THETA_FLOOR`.
 
     Parameters
     ----------
     pre_filtered : Signal
-        The filtered presynaptic activity, :math:`a_i`.
+        :math:`a_i`.
     post_filtered : Signal
-        The filtered postsynaptic activity, :math:`a_j`.
-    theta : Signal
-        The modification threshold, :math:`\theta_j`: read, or (with
-        ``theta_num`` and ``theta_den``) updated by this operator.
+        :math:`a_j`.
+    theta_num : Signal
+        :math:`n_j`.
+    theta_den : Signal
+        :math:`d_j`.
     local_error : Signal
-        The error projected onto each post neuron, :math:`\epsilon_j`.
+        :math:`\epsilon_j`.
     delta : Signal
-        The weight change, :math:`\Delta \omega_{ji}`.
+        :math:`\Delta \omega_{ji}` (for probes).
+    post_factor : Signal
+        Receives :math:`v` (``n_post``).
+    pre_factor : Signal
+        Receives a copy of :math:`a` (``n_pre``).
+    theta : Signal
+        Receives :math:`\theta_j`.
     learning_rate : float
         :math:`\kappa`.
     supervision_ratio : float
@@ -105,58 +84,41 @@ class SimHPES(Operator):
         :math:`\beta_j`.
     gain : (n_post,) array_like
         :math:`\alpha_j`.
-    post_factor : Signal, optional
-        Receives :math:`v` (``n_post``), for `.RankOneInc`.
-    pre_factor : Signal, optional
-        Receives a copy of :math:`a` (``n_pre``), for `.RankOneInc`.
-    theta_num : Signal, optional
-        :math:`n_j`; give it with ``theta_den`` to compute theta here.
-    theta_den : Signal, optional
-        :math:`d_j`.
     tag : str, optional
         A label associated with the operator, for debugging purposes.
 
     Attributes
     ----------
     delta_needed : bool or callable
-        Whether ``delta`` must be filled when the factors are given. A callable
-        is evaluated once, in `.make_step`. Without factors, ``delta`` is
-        always filled.
+        Whether ``delta`` must be filled; a callable is evaluated once, in
+        `.make_step`.
 
     Notes
     -----
     1. sets ``[]``
     2. incs ``[]``
-    3. reads ``[pre_filtered, post_filtered, local_error, theta]``, or
-       ``[pre_filtered, post_filtered, local_error, theta_num, theta_den]``
-    4. updates ``[delta]``, then ``post_factor, pre_factor`` if given, then
-       ``theta`` if it is computed here
+    3. reads ``[pre_filtered, post_filtered, local_error, theta_num, theta_den]``
+    4. updates ``[delta, post_factor, pre_factor, theta]``
     """
 
     def __init__(
         self,
         pre_filtered,
         post_filtered,
-        theta,
+        theta_num,
+        theta_den,
         local_error,
         delta,
+        post_factor,
+        pre_factor,
+        theta,
         learning_rate,
         supervision_ratio,
         unsupervised_scale,
         gain,
-        post_factor=None,
-        pre_factor=None,
-        theta_num=None,
-        theta_den=None,
         tag=None,
     ):
         super().__init__(tag=tag)
-        if (post_factor is None) != (pre_factor is None):
-            raise BuildError(
-                "SimHPES needs both post_factor and pre_factor, or neither"
-            )
-        if (theta_num is None) != (theta_den is None):
-            raise BuildError("SimHPES needs both theta_num and theta_den, or neither")
         self.learning_rate = learning_rate
         self.supervision_ratio = supervision_ratio
         n_post = post_filtered.shape[0]
@@ -170,16 +132,8 @@ class SimHPES(Operator):
 
         self.sets = []
         self.incs = []
-        self.theta_ratio = theta_num is not None
-        self.reads = [pre_filtered, post_filtered, local_error]
-        self.updates = [delta]
-        if post_factor is not None:
-            self.updates += [post_factor, pre_factor]
-        if self.theta_ratio:
-            self.reads += [theta_num, theta_den]
-            self.updates += [theta]
-        else:
-            self.reads += [theta]
+        self.reads = [pre_filtered, post_filtered, local_error, theta_num, theta_den]
+        self.updates = [delta, post_factor, pre_factor, theta]
 
     @property
     def pre_filtered(self):
@@ -194,16 +148,12 @@ class SimHPES(Operator):
         return self.reads[2]
 
     @property
-    def theta(self):
-        return self.updates[-1] if self.theta_ratio else self.reads[3]
-
-    @property
     def theta_num(self):
-        return self.reads[3] if self.theta_ratio else None
+        return self.reads[3]
 
     @property
     def theta_den(self):
-        return self.reads[4] if self.theta_ratio else None
+        return self.reads[4]
 
     @property
     def delta(self):
@@ -211,26 +161,27 @@ class SimHPES(Operator):
 
     @property
     def post_factor(self):
-        return self.updates[1] if len(self.updates) > 1 + self.theta_ratio else None
+        return self.updates[1]
 
     @property
     def pre_factor(self):
-        return self.updates[2] if len(self.updates) > 1 + self.theta_ratio else None
+        return self.updates[2]
+
+    @property
+    def theta(self):
+        return self.updates[3]
 
     @property
     def _descstr(self):
-        target = "delta" if self.post_factor is None else "factors"
-        return f"pre={self.pre_filtered}, post={self.post_filtered} -> {target}"
+        return f"pre={self.pre_filtered}, post={self.post_filtered} -> factors"
 
     def coefficients(self, dt, n_pre):
         """
         Return the supervised (scalar) and unsupervised (per post neuron) factors.
 
-        ``sup = -kappa * dt / n_pre * S`` and
-        ``unsup = kappa * dt * ((1 - S) * beta * gain)``, evaluated in this order
-        so that S = 1 gives `~nengo.builder.learning_rules.SimPES`'s factor and
-        S = 0, beta = gain = 1 gives `~nengo.builder.learning_rules.SimBCM`'s,
-        bit for bit.
+        ``sup = (-kappa * dt / n_pre) * S`` and
+        ``unsup = (kappa * dt) * ((1 - S) * beta * gain)``, in this order, so
+        that S = 1 and S = 0 give SimPES's and SimBCM's factors bit for bit.
         """
         sup = (-self.learning_rate * dt / n_pre) * self.supervision_ratio
         unsup = (self.learning_rate * dt) * (
@@ -241,36 +192,28 @@ class SimHPES(Operator):
     def make_step(self, signals, dt, rng):
         pre = signals[self.pre_filtered]
         post = signals[self.post_filtered]
-        theta = signals[self.theta]
-        ratio = self.theta_ratio
-        if ratio:
-            num = signals[self.theta_num]
-            den = signals[self.theta_den]
-            floor = np.asarray(THETA_FLOOR, dtype=post.dtype)
+        num = signals[self.theta_num]
+        den = signals[self.theta_den]
         err = signals[self.local_error]
         delta = signals[self.delta]
-        factored = self.post_factor is not None
-        if factored:
-            v = signals[self.post_factor]
-            pre_copy = signals[self.pre_factor]
-        else:
-            v = np.zeros(post.shape, dtype=post.dtype)
+        v = signals[self.post_factor]
+        pre_copy = signals[self.pre_factor]
+        theta = signals[self.theta]
+        floor = np.asarray(THETA_FLOOR, dtype=post.dtype)
 
         sup, unsup = self.coefficients(dt, pre.shape[0])
         unsup = unsup.astype(post.dtype)
         has_unsup = bool(np.any(unsup != 0))
         u = np.zeros(post.shape, dtype=post.dtype)
         d = np.zeros_like(u)
-        need_delta = not factored or bool(
-            self.delta_needed() if callable(self.delta_needed) else self.delta_needed
-        )
+        need = self.delta_needed
+        need_delta = bool(need() if callable(need) else need)
 
         # the operations are ordered as in SimPES ((sup * err) * pre) and SimBCM
         # ((unsup * post) * (post - theta) * pre) so the limits are exact
         def step_simhpes():
-            if ratio:
-                np.maximum(den, floor, out=theta)
-                np.divide(num, theta, out=theta)
+            np.maximum(den, floor, out=theta)
+            np.divide(num, theta, out=theta)
             np.multiply(err, sup, out=v)
             if has_unsup:
                 np.multiply(unsup, post, out=u)
@@ -279,8 +222,7 @@ class SimHPES(Operator):
                 np.add(v, u, out=v)
             if need_delta:
                 np.outer(v, pre, out=delta)
-            if factored:
-                pre_copy[...] = pre
+            pre_copy[...] = pre
 
         return step_simhpes
 
@@ -473,16 +415,15 @@ def _build_theta(model, hpes, post_activities, post_filtered, theta0):
 
 
 def _remove_delta_copy(model, delta, weights):
-    """
-    Remove the ``Copy(delta, weights, inc=True)`` that nengo's rule builder added.
-
-    Returns True if it was removed (then `.RankOneInc` applies the change).
-    """
+    """Remove the ``Copy(delta, weights, inc=True)`` that nengo's rule builder added."""
     for k, op in enumerate(model.operators):
         if isinstance(op, Copy) and op.src is delta and op.dst is weights and op.inc:
             del model.operators[k]
-            return True
-    return False  # pragma: no cover (nengo always adds the copy)
+            return
+    raise BuildError(  # pragma: no cover (nengo's build_learning_rule adds it)
+        "HPES: nengo's Copy(delta, weights, inc=True) was not found; this nengo "
+        "version builds learning rules differently from nengo 4"
+    )
 
 
 @Builder.register(HPES)
@@ -491,18 +432,14 @@ def build_hpes(model, hpes, rule):
     Builds an `.HPES` object into a model.
 
     Filters the pre and post activities, projects the error onto the post
-    neurons' scaled encoders, builds theta (starting at ``theta_init``; with
-    ``unsupervised_scale="auto"``, the two filtered moments of the post
-    activity whose ratio `.SimHPES` computes, otherwise nengo.BCM's filtered
-    post spikes), and
-    adds one `.SimHPES` operator that computes the rank-one change as two
-    factors, and one `.RankOneInc` that adds it to the weights in place at the
-    next step (replacing the ``Copy(delta, weights, inc=True)`` that nengo's
-    generic learning-rule builder adds, with the same one-step delay).
+    neurons' scaled encoders, builds theta's numerator and denominator
+    (started at ``theta_init``), and adds one `.SimHPES` and one `.RankOneInc`,
+    which replaces the ``Copy(delta, weights, inc=True)`` of nengo's generic
+    learning-rule builder (same one-step delay, no ``n_post x n_pre``
+    temporary). The formula and its conventions are in `.HPES`.
 
     The error is padded to the post ensemble's full dimensionality instead of
-    slicing the encoders along axis 1, so that the same function runs on
-    NengoDL (which cannot slice signals along axes > 0).
+    slicing the encoders along axis 1, so that NengoDL can run the same ops.
 
     Parameters
     ----------
@@ -597,30 +534,27 @@ def build_hpes(model, hpes, rule):
         scale = np.full(n_post, hpes.unsupervised_scale)
 
     delta = model.sig[rule]["delta"]
-    fused = _remove_delta_copy(model, delta, weights)
-    post_factor = pre_factor = None
-    if fused:
-        post_factor = Signal(shape=(n_post,), name="HPES:post_factor")
-        pre_factor = Signal(shape=(n_pre,), name="HPES:pre_factor")
-        model.add_op(RankOneInc(post_factor, pre_factor, weights, tag="HPES:apply"))
+    _remove_delta_copy(model, delta, weights)
+    post_factor = Signal(shape=(n_post,), name="HPES:post_factor")
+    pre_factor = Signal(shape=(n_pre,), name="HPES:pre_factor")
+    model.add_op(RankOneInc(post_factor, pre_factor, weights, tag="HPES:apply"))
     op = SimHPES(
         pre_filtered,
         post_filtered,
-        theta,
+        theta_num,
+        theta_den,
         local_error,
         delta,
+        post_factor,
+        pre_factor,
+        theta,
         learning_rate=hpes.learning_rate,
         supervision_ratio=hpes.supervision_ratio,
         unsupervised_scale=scale,
         gain=gain,
-        post_factor=post_factor,
-        pre_factor=pre_factor,
-        theta_num=theta_num,
-        theta_den=theta_den,
         tag="HPES",
     )
-    if fused:
-        op.delta_needed = _SignalRead(model, delta, op)
+    op.delta_needed = _SignalRead(model, delta, op)
     model.add_op(op)
 
     # expose these for probes

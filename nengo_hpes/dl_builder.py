@@ -1,43 +1,25 @@
 """
-NengoDL backend of the hPES rule: op builders and a NengoDL build function.
+NengoDL backend of the hPES rule (imports TensorFlow).
 
-This is the package's third layer: it imports `nengo_hpes.builder`, never the
-other way round. Importing it imports TensorFlow and registers
+The third layer: it imports `nengo_hpes.builder`, never the other way round.
+Importing it registers
 
-* `.SimHPESBuilder` for `.SimHPES` with ``nengo_dl.builder.Builder`` (lookup is
-  by exact operator type); it merges every `.SimHPES` with the same number of
-  pre neurons and the same kind of threshold (read, or computed: always
-  computed when built by `nengo_hpes.builder.build_hpes`) into one group,
-  whatever their rates, ratios, scales, gains and numbers of post neurons
-  (those are per post neuron constants);
-* `.build_hpes` for `.HPES` with ``nengo_dl.builder.NengoBuilder`` (NengoDL
-  only): the reference build function, whose `.RankOneInc` it turns into
-  nengo's ``ElementwiseInc`` (see there why);
-* `.RankOneIncBuilder` for `.RankOneInc`, for models that still contain one.
+* `.SimHPESBuilder` for `.SimHPES` with ``nengo_dl.builder.Builder`` (exact
+  type lookup); it merges every `.SimHPES` with the same number of pre neurons,
+  whatever their rates, ratios, scales, gains and numbers of post neurons;
+* `.build_hpes` for `.HPES` with ``nengo_dl.builder.NengoBuilder`` (used by
+  `nengo_dl.Simulator`): the reference build function with its `.RankOneInc`
+  turned into nengo's ``ElementwiseInc``;
+* `.RankOneIncBuilder` for `.RankOneInc`, which reaches NengoDL when a model
+  built by nengo's own builder is simulated
+  (``nengo_dl.Simulator(net, model=nengo.builder.Model())``).
 
-``import nengo_hpes`` does not import this module; `nengo_hpes.dl_hook` does, when
-``nengo_dl`` is imported, so the package stays fast to import and usable
-without TensorFlow.
-
-Everything else is the reference build, unchanged: `nengo_hpes.builder.build_hpes`
-pads the error instead of slicing encoders on axis 1 (which NengoDL cannot do),
-and builds theta's averages (``<a>`` and ``<a^2>``, or nengo.BCM's filtered
-spikes) with ``SimProcess`` operators whose state starts at ``theta_init``.
-NengoDL keeps that start: its ``Lowpass`` builder uses the output signal as the
-filter state and keeps that signal's initial value (which
-`~nengo_hpes.builder.build_hpes` sets from ``theta_init``), and its general
-``LinearFilter`` builder uses the state signal ``X`` (started by
-``make_state(y0=...)``). NengoDL's ``mark_signals`` marks the learned
-weights non-trainable and minibatched from ``conn.learning_rule`` alone (it does
-not look for nengo's delta ``Copy``, which `.build_hpes` removes), exactly as for
-`nengo.PES`; so they persist across ``run_steps(stateful=False)``, are saved by
-``save_params`` and are reset by ``reset(include_trainable=True)``, as for PES.
-
-Known NengoDL 3.6 limitation (not specific to hPES): a first-order
-``LinearFilter`` synapse that is not a `~nengo.Lowpass` (e.g.
-``LinearFilter([1], [0.05, 1])``) can fail to build, with an ``AssertionError``
-in ``SignalDict.gather``, as ``pre_synapse``/``theta_synapse`` of `.HPES`,
-`nengo.PES` or `nengo.BCM` alike; use ``Lowpass`` (or a number) instead.
+`nengo_hpes.dl_hook` imports this module when ``nengo_dl`` is imported.
+NengoDL keeps ``theta_init``: its ``Lowpass`` builder keeps the output signal's
+initial value, its ``LinearFilter`` builder the state made by
+``make_state(y0=...)``. ``mark_signals`` makes the learned weights
+non-trainable and minibatched from ``conn.learning_rule`` alone, exactly as for
+`nengo.PES`.
 """
 
 import numpy as np
@@ -83,13 +65,13 @@ class SimHPESBuilder(OpBuilder):
 
         self.pre_data = signals.combine([op.pre_filtered for op in ops])
         self.post_data = signals.combine([op.post_filtered for op in ops])
-        self.theta_data = signals.combine([op.theta for op in ops])
-        self.theta_ratio = ops[0].theta_ratio
-        if self.theta_ratio:
-            self.num_data = signals.combine([op.theta_num for op in ops])
-            self.den_data = signals.combine([op.theta_den for op in ops])
-            self.floor = tf.constant(builder.THETA_FLOOR, dtype=signals.dtype)
+        self.num_data = signals.combine([op.theta_num for op in ops])
+        self.den_data = signals.combine([op.theta_den for op in ops])
         self.error_data = signals.combine([op.local_error for op in ops])
+        self.theta_data = signals.combine([op.theta for op in ops])
+        self.post_factor_data = signals.combine([op.post_factor for op in ops])
+        self.pre_factor_data = signals.combine([op.pre_factor for op in ops])
+        self.floor = tf.constant(builder.THETA_FLOOR, dtype=signals.dtype)
 
         # the reference coefficients (float64, same order of operations), one
         # value per post neuron; built here rather than with
@@ -101,14 +83,10 @@ class SimHPESBuilder(OpBuilder):
         self.unsup = tf.constant(unsup, dtype=signals.dtype)
         self.has_unsup = bool(np.any(unsup != 0))
 
-        self.factored = ops[0].post_factor is not None
-        if self.factored:
-            self.post_factor_data = signals.combine([op.post_factor for op in ops])
-            self.pre_factor_data = signals.combine([op.pre_factor for op in ops])
         # delta is only filled if something reads it (as in SimHPES.make_step);
         # one op of the group needing it fills it for the whole group
         self.delta_data = None
-        if not self.factored or any(
+        if any(
             op.delta_needed() if callable(op.delta_needed) else op.delta_needed
             for op in ops
         ):
@@ -118,36 +96,25 @@ class SimHPESBuilder(OpBuilder):
         pre = signals.gather(self.pre_data)
         post = signals.gather(self.post_data)
         error = signals.gather(self.error_data)
+        num = signals.gather(self.num_data)
+        den = signals.gather(self.den_data)
 
         # same order of operations as SimHPES.make_step, so float64 is exact
-        if self.theta_ratio:
-            num = signals.gather(self.num_data)
-            den = signals.gather(self.den_data)
-            theta = num / tf.maximum(den, self.floor)
-            signals.scatter(self.theta_data, theta)
-        else:
-            theta = signals.gather(self.theta_data)
+        theta = num / tf.maximum(den, self.floor)
+        signals.scatter(self.theta_data, theta)
         v = error * self.sup
         if self.has_unsup:
             v += self.unsup * post * (post - theta)
-
-        if self.factored:
-            signals.scatter(self.post_factor_data, v)
-            signals.scatter(self.pre_factor_data, pre)
+        signals.scatter(self.post_factor_data, v)
+        signals.scatter(self.pre_factor_data, pre)
         if self.delta_data is not None:
-            delta = _outer(v, pre, self.n_post, self.n_pre)
-            signals.scatter(self.delta_data, delta)
+            signals.scatter(self.delta_data, _outer(v, pre, self.n_post, self.n_pre))
 
     @staticmethod
     def mergeable(x, y):
         # the pre activities are broadcast along each op's post neurons, so they
-        # need the same size; everything else (rates, ratios, scales, gains,
-        # the number of post neurons) is per element. The threshold is read or
-        # computed for the whole group.
-        return (
-            x.pre_filtered.shape[0] == y.pre_filtered.shape[0]
-            and x.theta_ratio == y.theta_ratio
-        )
+        # need the same size; everything else is per post neuron
+        return x.pre_filtered.shape[0] == y.pre_filtered.shape[0]
 
 
 @Builder.register(RankOneInc)
@@ -191,12 +158,10 @@ def build_hpes(model, hpes, rule):
     Builds an `.HPES` object into a NengoDL model.
 
     Runs the reference `nengo_hpes.builder.build_hpes`, then replaces its
-    `.RankOneInc` with nengo's ``ElementwiseInc`` of the same signals, viewed as
-    a column ``(n_post, 1)`` and a row ``(1, n_pre)``: the same increment, at
-    the same point of the step, built by NengoDL's own (broadcasting) op
-    builder. NengoDL's graph optimizer knows ``ElementwiseInc``; for any other
-    operator that increments a signal (`.RankOneInc`), every simulator would
-    warn "Unknown incer type ... in remove_reset_incs".
+    `.RankOneInc` with nengo's ``ElementwiseInc`` of the same signals (a column
+    ``(n_post, 1)`` times a row ``(1, n_pre)``): the same increment, which
+    NengoDL's graph optimizer knows (for `.RankOneInc` it warns "Unknown incer
+    type ... in remove_reset_incs").
 
     Parameters
     ----------

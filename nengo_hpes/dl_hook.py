@@ -2,7 +2,7 @@
 Optional dependencies, and the lazy registration of the NengoDL op builders.
 
 NengoDL is optional. Its op builders for `.SimHPES` and `.RankOneInc` live in
-`nengo_hpes.dl_builder`, which imports TensorFlow (about 10 s on a laptop), so
+`nengo_hpes.dl_builder`, which imports TensorFlow (slow to import), so
 ``import nengo_hpes`` does not import it. Instead, `install_dl_builders_on_import`
 (called by the package ``__init__``) registers them
 

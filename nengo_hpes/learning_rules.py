@@ -125,8 +125,9 @@ class HPES(LearningRuleType):
     * :math:`a_j` is the post activity filtered by ``post_synapse``, in Hz;
     * :math:`\theta_j` is the modification threshold, in Hz, started at
       ``theta_init``: with ``unsupervised_scale="auto"`` (the default)
-      :math:`\theta_j = \langle a_j^2 \rangle / \langle a_j \rangle`, both
-      averages being ``theta_synapse`` filters of :math:`a_j`; with a number,
+      :math:`\theta_j = \langle a_j^2 \rangle / \max(\langle a_j \rangle,
+      10^{-3})`, both averages being ``theta_synapse`` filters of :math:`a_j`
+      (the floor is ``nengo_hpes.builder.THETA_FLOOR``); with a number,
       nengo.BCM's :math:`\theta_j`, the post spikes filtered by
       ``theta_synapse`` (see below why);
     * :math:`\epsilon_j = (\alpha_j / r) \, e_j \cdot E` is the local error:
@@ -168,18 +169,11 @@ class HPES(LearningRuleType):
       as is (:math:`\beta_j = \beta`) with nengo.BCM's threshold, which keeps
       the literal formula of the paper and the exact `nengo.BCM` reduction.
 
-    The defaults were chosen by measurement (``docs/defaults.md``, made with
-    ``benchmarks/defaults_study.py``, ``benchmarks/mnist_threshold_variants.py``
-    and ``benchmarks/mnist_seeds.py``):
-    ``supervision_ratio=0.999`` and ``learning_rate=1e-4 / 0.999``, so that the
-    supervised term is exactly ``nengo.PES()``'s; theta's averages are
-    nengo.BCM's ``Lowpass(1.0)``, started at each post neuron's mean rate
-    (``theta_init="rates"``). S is that close to 1 because the unsupervised
-    term's effect accumulates over a run: on a one-pass, 60 000-image MNIST
-    readout S = 0.95 lost 4 points to PES, 0.99 lost 0.9 and 0.995 lost 0.3,
-    while 0.999 matched it (with the ratio threshold the term never shrinks
-    the weights; see ``docs/defaults.md``). Lower S (e.g. 0.95, as good as PES
-    on short runs and channels) gives the unsupervised term a visible share.
+    Defaults: ``supervision_ratio=0.999`` and ``learning_rate=1e-4 / 0.999``,
+    so that the supervised term is exactly ``nengo.PES()``'s; theta averages
+    with nengo.BCM's ``Lowpass(1.0)``, started at each post neuron's mean rate
+    (``theta_init="rates"``). Why, with the measurements: ``docs/defaults.md``.
+    A lower S gives the unsupervised term a larger share.
 
     Parameters
     ----------

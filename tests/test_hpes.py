@@ -10,105 +10,21 @@ import warnings
 import nengo
 import numpy as np
 import pytest
+from helpers import DT, error_node, run_weights, weights_net
 from nengo.exceptions import BuildError, ValidationError
 
 from nengo_hpes import HPES
 from nengo_hpes.builder import RankOneInc, SimHPES
 
-DT = 0.001
-
-
-def _error_node(dims, seed):
-    """A deterministic, time-varying error signal (so results do not hinge on E)."""
-    phases = np.random.RandomState(seed).uniform(0, 2 * np.pi, size=dims)
-    return nengo.Node(
-        lambda t: 0.5 * np.sin(2 * np.pi * 3 * t + phases), size_out=dims, label="E"
-    )
-
-
-def weights_net(rule, kind="ens", seed=0, dims=2, n_pre=30, n_post=40, post_gain=None):
-    """
-    A network with one learned connection and every object seeded, so that two
-    rules build identical networks apart from the rule.
-
-    kind: "ens" (Ensemble -> Ensemble, weight solver), "neurons" (Neurons ->
-    Neurons), "ens_neurons" (Ensemble -> Neurons).
-    """
-    with nengo.Network(seed=seed) as net:
-        stim = nengo.Node(
-            lambda t: np.sin(2 * np.pi * t * np.arange(1, dims + 1)), label="stim"
-        )
-        pre = nengo.Ensemble(n_pre, dims, seed=seed + 1, label="pre")
-        kw = {}
-        if post_gain is not None:
-            kw = dict(
-                gain=post_gain * np.ones(n_post), bias=np.linspace(0.2, 3.0, n_post)
-            )
-        post = nengo.Ensemble(n_post, dims, seed=seed + 2, label="post", **kw)
-        nengo.Connection(stim, pre, seed=seed + 3)
-        if kind == "ens":
-            conn = nengo.Connection(
-                pre,
-                post,
-                solver=nengo.solvers.LstsqL2(weights=True),
-                seed=seed + 4,
-                learning_rule_type=rule,
-            )
-        elif kind == "neurons":
-            transform = np.random.RandomState(seed).uniform(
-                -1e-3, 1e-3, (n_post, n_pre)
-            )
-            conn = nengo.Connection(
-                pre.neurons,
-                post.neurons,
-                transform=transform,
-                seed=seed + 4,
-                learning_rule_type=rule,
-            )
-        elif kind == "ens_neurons":
-            transform = np.random.RandomState(seed).uniform(-0.1, 0.1, (n_post, dims))
-            with warnings.catch_warnings():
-                # nengo requires solver.weights for a weights rule on Ensemble ->
-                # Neurons, then warns that it has no effect
-                warnings.simplefilter("ignore", UserWarning)
-                conn = nengo.Connection(
-                    pre,
-                    post.neurons,
-                    transform=transform,
-                    solver=nengo.solvers.LstsqL2(weights=True),
-                    seed=seed + 4,
-                    learning_rule_type=rule,
-                )
-        err = _error_node(dims, seed)
-        # the same error connection exists in every network, so the object graph
-        # (and hence every derived seed) is the same whatever the rule
-        lrs = [conn.learning_rule] if not isinstance(rule, list) else conn.learning_rule
-        sink = nengo.Node(size_in=dims, label="sink")
-        for lr in lrs:
-            target = lr if lr.learning_rule_type.size_in != 0 else sink
-            nengo.Connection(err, target, seed=seed + 5, synapse=None)
-        net.conn = conn
-        net.pre, net.post = pre, post
-        net.p_weights = nengo.Probe(conn, "weights")
-    return net
-
-
-def run_weights(Simulator, net, steps=50, dt=DT):
-    with Simulator(net, dt=dt) as sim:
-        sim.run_steps(steps)
-    return sim, sim.data[net.p_weights]
-
 
 @pytest.mark.parametrize("kind", ["ens", "neurons", "ens_neurons"])
-def test_supervised_limit_is_pes(Simulator, seed, kind, plt):
+def test_supervised_limit_is_pes(Simulator, seed, kind):
     """S = 1 gives nengo.PES's weights (<= 1e-12), whatever the other parameters."""
     kappa = 3e-4
     _, w_pes = run_weights(Simulator, weights_net(nengo.PES(kappa), kind, seed))
     rule = HPES(kappa, supervision_ratio=1.0, unsupervised_scale=5.0, theta_init=None)
     sim, w_hpes = run_weights(Simulator, weights_net(rule, kind, seed))
 
-    plt.plot(w_pes[:, :3, 0], "k")
-    plt.plot(w_hpes[:, :3, 0], "r--")
     assert np.abs(w_hpes - w_pes).max() <= 1e-12
     # ... and the weights did change (the comparison is not vacuous)
     assert np.abs(w_pes[-1] - w_pes[0]).max() > 1e-6
@@ -306,7 +222,7 @@ def test_same_seed_same_weights(Simulator, seed):
         HPES(2e-3, supervision_ratio=0.0, unsupervised_scale="auto"),
     ],
 )
-def test_dt_dependence(Simulator, rule, seed, plt):
+def test_dt_dependence(Simulator, rule, seed):
     """Learning is the same at dt = 1e-4 and 1e-3 (as nengo's test_dt_dependence)."""
     with nengo.Network(seed=seed) as net:
         u = nengo.Node(lambda t: np.sin(2 * np.pi * t))
@@ -328,7 +244,6 @@ def test_dt_dependence(Simulator, rule, seed, plt):
         with Simulator(net, dt=dt) as sim:
             sim.run(0.1)
         data.append(sim.data[p])
-        plt.plot(sim.trange(sample_every=0.01), data[-1][:, :4, 0])
     assert np.allclose(data[0], data[1], atol=3e-3)
     assert not np.allclose(data[1][-1], data[1][0], atol=3e-4)
 
@@ -414,7 +329,7 @@ def test_sliced_connections_match_pes(Simulator, seed):
                     warnings.simplefilter("ignore", UserWarning)
                     conn = nengo.Connection(pre, post, learning_rule_type=rule, **kw)
                 size = conn.learning_rule.size_in
-                nengo.Connection(_error_node(size, seed), conn.learning_rule)
+                nengo.Connection(error_node(size, seed), conn.learning_rule)
                 p = nengo.Probe(conn, "weights")
             with Simulator(net) as sim:
                 sim.run_steps(40)

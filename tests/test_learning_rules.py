@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import re
 
 import nengo
 import numpy as np
@@ -30,17 +31,19 @@ def test_type_and_metadata():
 
 
 def test_defaults():
+    """The documented defaults, as literals (docs/defaults.md chose them)."""
     rule = HPES()
-    assert rule.learning_rate == HPES.learning_rate.default
-    assert rule.supervision_ratio == HPES.supervision_ratio.default
-    assert rule.unsupervised_scale == HPES.unsupervised_scale.default
+    assert rule.learning_rate == 1e-4 / 0.999
+    assert rule.learning_rate * rule.supervision_ratio == pytest.approx(1e-4, rel=1e-15)
+    assert rule.supervision_ratio == 0.999
+    assert rule.unsupervised_scale == "auto"
     assert rule.pre_synapse == Lowpass(0.005)
     # post_synapse=Default means "same as pre_synapse", as in nengo.BCM
-    assert rule.post_synapse == rule.pre_synapse
+    assert rule.post_synapse == Lowpass(0.005)
     assert HPES(pre_synapse=Alpha(0.01)).post_synapse == Alpha(0.01)
     assert HPES(post_synapse=None).post_synapse is None
-    assert rule.theta_synapse == HPES.theta_synapse.default
-    assert rule.theta_init == HPES.theta_init.default
+    assert rule.theta_synapse == Lowpass(1.0)
+    assert rule.theta_init == "rates"
 
 
 @pytest.mark.parametrize(
@@ -135,10 +138,10 @@ def test_bad_parameters(kwargs, match):
 
 
 def test_theta_synapse_none_default_init_is_rejected_clearly():
-    # the default theta_init is a strategy, which needs a filter state
-    if HPES.theta_init.default is not None:
-        with pytest.raises(ValidationError, match="theta_init=None"):
-            HPES(theta_synapse=None)
+    # the default theta_init ("rates") needs a filter state to start from
+    with pytest.raises(ValidationError, match="theta_init=None"):
+        HPES(theta_synapse=None)
+    assert HPES(theta_synapse=None, theta_init=None).theta_synapse is None
 
 
 def test_high_learning_rate_warns():
@@ -155,9 +158,13 @@ def test_moderate_learning_rate_does_not_warn(recwarn):
 
 
 def test_version_and_public_api():
-    assert isinstance(nengo_hpes.__version__, str)
-    assert nengo_hpes.HPES is HPES
-    assert set(nengo_hpes.__all__) >= {"HPES", "__version__"}
+    from nengo_hpes.version import version
+
+    assert nengo_hpes.__version__ == version
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+)?", version)
+    assert sorted(nengo_hpes.__all__) == ["HPES", "__version__"]
+    for name in nengo_hpes.__all__:
+        assert hasattr(nengo_hpes, name), name
 
 
 def test_configurable_defaults():
@@ -165,4 +172,4 @@ def test_configurable_defaults():
         net.config.configures(HPES)
         net.config[HPES].supervision_ratio = 0.3
         assert HPES().supervision_ratio == 0.3
-    assert HPES().supervision_ratio == HPES.supervision_ratio.default
+    assert HPES().supervision_ratio == 0.999
