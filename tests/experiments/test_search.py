@@ -1,0 +1,400 @@
+"""
+Searches and sweeps on Optuna storages, with the tiny task (no simulation).
+
+The command line runs in subprocesses, as a user runs it, against a SQLite
+file in a temporary folder and against a PostgreSQL server started for the
+session (`postgresql_url` in conftest.py).
+"""
+
+import json
+import os
+import pathlib
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import optuna
+import pytest
+from nengo.exceptions import ValidationError
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState
+
+from nengo_hpes.experiments import search
+from nengo_hpes.experiments.search_tasks import TASKS, Task, tiny_loss
+from nengo_hpes.metrics import paired_difference
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^\[(?P<worker>[^\]]+)\] trial (?P<number>\d+) ", re.M)
+
+
+def command(*args):
+    """The command line as a user types it, importing this checkout."""
+    return [sys.executable, "-m", "nengo_hpes.experiments.search", *map(str, args)]
+
+
+def env():
+    e = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    e["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), e.get("PYTHONPATH")]))
+    return e
+
+
+def cli(*args, timeout=300):
+    return subprocess.run(
+        command(*args), capture_output=True, text=True, env=env(), timeout=timeout
+    )
+
+
+def load(url, name):
+    return optuna.load_study(study_name=name, storage=search.open_storage(url))
+
+
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'search.db'}"
+
+
+def wait_for(predicate, timeout=60.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_workers_finish_exactly_the_trials(backend, tmp_path, request):
+    """12 trials, 2 workers, one storage: 12 complete trials, each run once."""
+    if backend == "sqlite":
+        url = sqlite_url(tmp_path)
+    else:
+        url = request.getfixturevalue("postgresql_url")
+    name = f"two-{backend}"
+    # 0.2 s per trial, so that both workers are busy at once
+    out = cli(
+        *("--task", "tiny", "--rule", "hpes", "--trials", 12, "--workers", 2),
+        *("--storage", url, "--study", name, "--set", "sleep=0.2"),
+        *("--out", tmp_path / "out"),
+    )
+    assert out.returncode == 0, out.stderr
+    study = load(url, name)
+    trials = study.get_trials()
+    assert [t.number for t in trials] == list(range(12))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert sorted(t.user_attrs["seed"] for t in trials) == list(range(12))
+    # each trial was run (and printed) by exactly one worker, and both worked
+    runs = LINE.findall(out.stdout)
+    assert sorted(int(n) for _, n in runs) == list(range(12))
+    assert len({w for w, _ in runs}) == 2
+    assert {t.user_attrs["worker"] for t in trials} == {w for w, _ in runs}
+    for t in trials:  # the loss is the task's, for the trial's params and seed
+        assert t.value == tiny_loss("hpes", t.params, t.user_attrs["seed"])
+
+    summary = json.loads((tmp_path / "out" / f"{name}.json").read_text())
+    assert summary["counts"] == {"COMPLETE": 12}
+    assert summary["best"]["number"] == study.best_trial.number
+    assert summary["best"]["loss"] == min(t.value for t in trials)
+    assert "***" not in summary["storage"] or backend == "postgresql"
+    assert (tmp_path / "out" / f"{name}.png").stat().st_size > 10000
+
+
+def _running_trial(url, name):
+    try:
+        study = load(url, name)
+    except KeyError:  # not created yet
+        return None
+    running = study.get_trials(states=(TrialState.RUNNING,))
+    done = study.get_trials(states=(TrialState.COMPLETE,))
+    # a trial that has started after another one completed, with its params
+    for t in running:
+        if done and "worker" in t.user_attrs and t.params:
+            return t
+    return None
+
+
+def _check_retried(study, killed, n_trials):
+    trials = study.get_trials()
+    failed = [t for t in trials if t.state == TrialState.FAIL]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert [t.number for t in failed] == [killed.number]
+    assert len(complete) == n_trials == len(trials) - 1
+    (retry,) = [t for t in complete if t.system_attrs.get("failed_trial") is not None]
+    assert retry.system_attrs["failed_trial"] == killed.number
+    assert retry.params == killed.params
+    assert retry.user_attrs["seed"] == killed.user_attrs["seed"]
+    assert sorted(t.user_attrs["seed"] for t in complete) == list(range(n_trials))
+
+
+def test_killed_worker_is_redone_when_the_command_runs_again(tmp_path):
+    """kill -9 of the only worker mid-trial; the same command again finishes it."""
+    url = sqlite_url(tmp_path)
+    args = (
+        *("--task", "tiny", "--rule", "pes", "--trials", 4, "--study", "kill"),
+        *("--storage", url, "--set", "sleep=1.5", "--out", tmp_path / "out"),
+        *("--heartbeat-interval", 1, "--grace-period", 2),
+    )
+    proc = subprocess.Popen(
+        command(*args), env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        killed = wait_for(lambda: _running_trial(url, "kill"), what="a 2nd trial")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    study = load(url, "kill")
+    assert study.get_trials()[killed.number].state == TrialState.RUNNING
+
+    out = cli(*args)
+    assert out.returncode == 0, out.stderr
+    _check_retried(load(url, "kill"), killed, 4)
+
+
+def test_killed_worker_of_two_is_redone_by_the_other(tmp_path):
+    """kill -9 of one of two workers: the other fails and reruns its trial."""
+    url = sqlite_url(tmp_path)
+    proc = subprocess.Popen(
+        command(
+            *("--task", "tiny", "--rule", "hpes", "--trials", 4, "--workers", 2),
+            *("--study", "kill2", "--storage", url, "--set", "sleep=1.5"),
+            *("--heartbeat-interval", 1, "--grace-period", 2),
+            *("--out", tmp_path / "out"),
+        ),
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        killed = wait_for(lambda: _running_trial(url, "kill2"), what="a 2nd trial")
+        host, pid = killed.user_attrs["worker"].rsplit(":", 1)
+        assert host == socket.gethostname() and int(pid) != proc.pid
+        os.kill(int(pid), signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, stderr
+    assert f"exited with code -{int(signal.SIGKILL)}" in stdout
+    _check_retried(load(url, "kill2"), killed, 4)
+
+
+def test_sweep_is_resumable_and_compares_rules_over_seeds(tmp_path):
+    """Seed sweeps of hPES and PES: fixed params, the paired interval, no reruns."""
+    url = sqlite_url(tmp_path)
+    seeds = [0, 1, 2, 3]
+    kw = dict(task="tiny", storage=url, out=tmp_path, log=lambda line: None)
+    hpes = search.run_study(
+        rule="hpes", study="s-hpes", grid=["supervision_ratio=0.3"], seeds=seeds, **kw
+    )
+    pes = search.run_study(
+        rule="pes", study="s-pes", seeds=seeds, compare="s-hpes", **kw
+    )
+    assert [t["params"] for t in hpes["trials"]] == [{"supervision_ratio": 0.3}] * 4
+    assert [t["seed"] for t in hpes["trials"]] == seeds
+    assert [t["params"] for t in pes["trials"]] == [{}] * 4
+    a = [tiny_loss("pes", {}, s) for s in seeds]
+    b = [tiny_loss("hpes", {"supervision_ratio": 0.3}, s) for s in seeds]
+    mean, low, high = paired_difference(a, b)
+    c = pes["comparison"]
+    assert (c["a"], c["b"], c["seeds"]) == ("s-pes", "s-hpes", seeds)
+    assert (c["mean"], c["low"], c["high"]) == (mean, low, high)
+
+    # run again: nothing left to run, the same results
+    again = search.run_study(
+        rule="hpes", study="s-hpes", grid=["supervision_ratio=0.3"], seeds=seeds, **kw
+    )
+    assert again["trials"] == hpes["trials"]
+
+    # a grid of two learning rates times two seeds
+    grid = search.run_study(
+        rule="pes",
+        study="s-grid",
+        grid={"learning_rate": [1e-4, 1e-3]},
+        seeds=[5, 6],
+        **kw,
+    )
+    assert [(t["params"]["learning_rate"], t["seed"]) for t in grid["trials"]] == [
+        (1e-4, 5),
+        (1e-4, 6),
+        (1e-3, 5),
+        (1e-3, 6),
+    ]
+
+
+def _tiny2(rule, params, seed):
+    return 0.0
+
+
+@pytest.mark.parametrize(
+    "change, stored, asked",
+    [
+        (dict(rule="pes"), "'hpes'", "'pes'"),
+        (dict(task="tiny2"), "'tiny'", "'tiny2'"),
+        (dict(trials=4), "3", "4"),
+        (dict(options=["noise=0.5"]), "'noise': 0.01", "'noise': 0.5"),
+        (dict(trials=None, seeds=[0, 1, 2]), "'search'", "'sweep'"),
+    ],
+)
+def test_study_reopened_with_other_settings_is_refused(
+    change, stored, asked, tmp_path, monkeypatch
+):
+    monkeypatch.setitem(
+        TASKS,
+        "tiny2",
+        Task("tiny2", _tiny2, FloatDistribution(1e-6, 1e-2, log=True)),
+    )
+    url = sqlite_url(tmp_path)
+    kw = dict(
+        task="tiny",
+        rule="hpes",
+        study="s",
+        storage=url,
+        trials=3,
+        out=tmp_path,
+        log=lambda line: None,
+    )
+    search.run_study(**kw)
+    with pytest.raises(ValidationError, match="made with other settings") as e:
+        search.run_study(**dict(kw, **change))
+    assert e.value.attr == "study"
+    assert stored in str(e.value) and asked in str(e.value)
+    assert len(load(url, "s").get_trials()) == 3  # nothing was added
+
+
+def test_storage_errors_name_the_url_without_password(tmp_path):
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql://me:s3cret@127.0.0.1:{port}/db"
+    with pytest.raises(search.StorageError) as e:
+        search.open_storage(url)
+    assert f"storage postgresql://me:***@127.0.0.1:{port}/db:" in str(e.value)
+    assert "s3cret" not in str(e.value)
+
+    out = cli(
+        "--task",
+        "tiny",
+        "--rule",
+        "pes",
+        "--trials",
+        1,
+        "--study",
+        "x",
+        "--storage",
+        url,
+        "--out",
+        tmp_path,
+    )
+    assert out.returncode == 2
+    assert f"me:***@127.0.0.1:{port}" in out.stderr and "s3cret" not in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("not a url", "Must be a database URL"),
+        ("mongodb://me:s3cret@host/db", "with a backend in"),
+        ("sqlite://", "SQLite needs a file"),
+        ("sqlite:///:memory:", "SQLite needs a file"),
+        ("mysql+nodriver://me:s3cret@host/db", "driver"),
+    ],
+)
+def test_malformed_storage_url(url, message):
+    with pytest.raises(ValidationError, match=message) as e:
+        search.open_storage(url)
+    assert e.value.attr == "storage"
+    assert "s3cret" not in str(e.value)
+
+
+def test_sqlite_file_that_cannot_be_created():
+    with pytest.raises(search.StorageError, match="Cannot open the storage sqlite"):
+        search.open_storage("sqlite:////proc/no/such/dir/search.db")
+
+
+@pytest.mark.parametrize(
+    "change, attr, message",
+    [
+        (dict(trials=0), "trials", "integer >= 1 (got 0)"),
+        (dict(trials=2.5), "trials", "integer >= 1 (got 2.5)"),
+        (dict(trials=None), "trials", "needs the number of trials"),
+        (dict(workers=0), "workers", "integer >= 1 (got 0)"),
+        (dict(task="nope"), "task", "registered tasks ['tiny'"),
+        (dict(rule="bcm"), "rule", "('hpes', 'pes') (got 'bcm')"),
+        (dict(sampler="grid"), "sampler", "('tpe', 'random') (got 'grid')"),
+        (dict(sampler_seed=-1), "sampler_seed", "integer >= 0 (got -1)"),
+        (dict(seed=-2), "seed", "integer >= 0 (got -2)"),
+        (dict(trials=None, seeds=[-1]), "seeds", "integer >= 0 (got -1)"),
+        (dict(trials=None, seeds=[]), "seeds", "at least one seed"),
+        (dict(trials=None, seeds=[1, 1]), "seeds", "must differ"),
+        (dict(seeds=[0, 1]), "trials", "give either trials or a grid"),
+        (dict(trials=None, grid=["lr=1e-4"]), "grid", "(got 'lr')"),
+        (dict(trials=None, grid=["learning_rate=1"]), "grid", "(got 1.0)"),
+        (dict(trials=None, grid=["learning_rate"]), "grid", "NAME=V1,V2"),
+        (dict(trials=None, grid=["learning_rate=a"]), "grid", "must be numbers"),
+        (dict(trials=None, grid=["supervision_ratio=0.95"]), "grid", "[0.1, 0.9]"),
+        (
+            dict(rule="pes", trials=None, grid=["supervision_ratio=0.5"]),
+            "grid",
+            "parameters ['learning_rate'] (got 'supervision_ratio')",
+        ),
+        (dict(options=["speed=2"]), "options", "(got 'speed')"),
+        (dict(options=["sleep=soon"]), "options", "must be a float (got 'soon')"),
+        (dict(options=["sleep"]), "options", "NAME=VALUE (got 'sleep')"),
+        (dict(heartbeat_interval=0), "heartbeat_interval", "integer >= 1 (got 0)"),
+        (dict(grace_period=10), "grace_period", "greater than heartbeat_interval"),
+        (dict(max_retry=-1), "max_retry", "integer >= 0 (got -1)"),
+        (dict(confidence=1.5), "confidence", "(0, 1) (got 1.5)"),
+        (dict(study=""), "study", "non-empty name (got '')"),
+    ],
+)
+def test_argument_domains(change, attr, message, tmp_path):
+    kw = dict(
+        task="tiny",
+        rule="hpes",
+        study="s",
+        storage=sqlite_url(tmp_path),
+        trials=2,
+        out=tmp_path,
+        log=lambda line: None,
+    )
+    with pytest.raises(ValidationError) as e:
+        search.run_study(**dict(kw, **change))
+    assert e.value.attr == attr
+    assert message in str(e.value)
+
+
+def test_cli_reports_a_bad_argument(tmp_path):
+    out = cli(
+        "--task",
+        "tiny",
+        "--rule",
+        "pes",
+        "--trials",
+        0,
+        "--study",
+        "x",
+        "--storage",
+        sqlite_url(tmp_path),
+        "--out",
+        tmp_path,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: trials: Must be an integer >= 1 (got 0)"
+
+
+def test_spaces():
+    """Learning rate log-uniform; S uniform in [0.1, 0.9], for HPES only."""
+    for task in TASKS.values():
+        hpes, pes = task.space("hpes"), task.space("pes")
+        assert (
+            hpes["learning_rate"].log and hpes["learning_rate"] == pes["learning_rate"]
+        )
+        assert hpes["supervision_ratio"] == FloatDistribution(0.1, 0.9)
+        assert set(pes) == {"learning_rate"}
+    with pytest.raises(ValidationError, match="log-uniform"):
+        Task("lin", _tiny2, FloatDistribution(1e-6, 1e-2))
