@@ -504,7 +504,7 @@ def _run_trial(study, trial_id, spec, worker, log):
         # not the trial's fault: fail it and enqueue it again, as for a dead worker
         frozen = study.tell(trial, state=TrialState.FAIL)
         with _quiet():
-            RetryHeartbeatStaleTrialCallback()(study, frozen)
+            storage.get_heartbeat_stale_trial_callback()(study, frozen)
         raise
     except Exception as e:  # the objective's error: recorded, the study goes on
         trial.set_user_attr("error", f"{type(e).__name__}: {e}")
@@ -570,6 +570,7 @@ def run_worker(
         sampler=_make_sampler(spec, sampler_seed),
     )
     n = 0
+    waiting_for = None
     while True:
         with _quiet():
             fail_stale_trials(study)
@@ -578,8 +579,13 @@ def run_worker(
             _run_trial(study, trial_id, spec, worker, log)
             n += 1
             continue
-        if not study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        if not running:
             return n
+        numbers = [t.number for t in running]
+        if numbers != waiting_for:
+            log(f"[{worker}] waiting for trials {numbers}, running elsewhere")
+            waiting_for = numbers
         time.sleep(poll)
 
 
@@ -589,7 +595,10 @@ def _worker_main(url, study_name, index, kwargs):
     def log(line):
         print(line, flush=True)
 
-    run_worker(url, study_name, log=log, **kwargs)
+    try:
+        run_worker(url, study_name, log=log, **kwargs)
+    except KeyboardInterrupt:  # its trial is enqueued again (see _run_trial)
+        sys.exit(130)
 
 
 # -- results
@@ -743,6 +752,43 @@ def plot_losses(summaries, path):
 # -- the whole run
 
 
+def _run_workers(url, study, workers, sampler_seed, kwargs, log):
+    """Run the study's trials here (one worker) or in ``workers`` processes."""
+    host = socket.gethostname()
+    if workers == 1:
+        run_worker(url, study, sampler_seed=sampler_seed, log=log, **kwargs)
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        procs = []
+        for k in range(workers):
+            kw = dict(
+                kwargs, sampler_seed=None if sampler_seed is None else sampler_seed + k
+            )
+            procs.append(
+                ctx.Process(target=_worker_main, args=(url, study, k, kw), daemon=False)
+            )
+        # one BLAS thread per worker (unless set): the workers are the parallelism
+        saved = dict(os.environ)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+        try:
+            for p in procs:
+                p.start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        try:
+            for p in procs:
+                p.join()
+        except KeyboardInterrupt:  # Ctrl-C reached the workers too: let them
+            for p in procs:  # put their trials back in the queue
+                p.join()
+            raise
+        for k, p in enumerate(procs):
+            if p.exitcode != 0:
+                log(f"worker {k} ({host}:{p.pid}) exited with code {p.exitcode}")
+
+
 def run_study(
     task,
     rule,
@@ -827,6 +873,11 @@ def run_study(
         task_obj, rule, opts, trials, seed, grid, seeds, sampler
     )
     st = open_storage(storage, heartbeat_interval, grace_period, max_retry)
+    if compare is not None and compare not in optuna.get_all_study_names(st):
+        raise ValidationError(
+            f"Must be a study in {hide_password(storage)} (got {compare!r})",
+            attr="compare",
+        )
     study_obj, created = create_or_join(st, study, spec, evaluations)
     shown = hide_password(storage)
     log(
@@ -840,31 +891,7 @@ def run_study(
         grace_period=grace_period,
         max_retry=max_retry,
     )
-    host = socket.gethostname()
-    if workers == 1:
-        run_worker(storage, study, sampler_seed=sampler_seed, log=log, **kwargs)
-    else:
-        # one BLAS thread per worker: the workers are the parallelism
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(name, "1")
-        ctx = multiprocessing.get_context("spawn")
-        procs = []
-        for k in range(workers):
-            kw = dict(
-                kwargs, sampler_seed=None if sampler_seed is None else sampler_seed + k
-            )
-            procs.append(
-                ctx.Process(
-                    target=_worker_main, args=(storage, study, k, kw), daemon=False
-                )
-            )
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join()
-        for k, p in enumerate(procs):
-            if p.exitcode != 0:
-                log(f"worker {k} ({host}:{p.pid}) exited with code {p.exitcode}")
+    _run_workers(storage, study, workers, sampler_seed, kwargs, log)
 
     summary = summarize(optuna.load_study(study_name=study, storage=st))
     summary["storage"] = shown
@@ -1004,6 +1031,13 @@ def main(argv=None):
     except (ValidationError, StorageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the running trials are enqueued again; run the same "
+            "command to go on",
+            file=sys.stderr,
+        )
+        return 130
     left = {k: n for k, n in summary["counts"].items() if k in ("WAITING", "RUNNING")}
     if left:
         log(f"not finished: {left}; run the command again to go on")

@@ -132,8 +132,8 @@ def test_killed_worker_is_redone_when_the_command_runs_again(tmp_path):
     """kill -9 of the only worker mid-trial; the same command again finishes it."""
     url = sqlite_url(tmp_path)
     args = (
-        *("--task", "tiny", "--rule", "pes", "--trials", 4, "--study", "kill"),
-        *("--storage", url, "--set", "sleep=1.5", "--out", tmp_path / "out"),
+        *("--task", "tiny", "--rule", "pes", "--trials", 3, "--study", "kill"),
+        *("--storage", url, "--set", "sleep=1", "--out", tmp_path / "out"),
         *("--heartbeat-interval", 1, "--grace-period", 2),
     )
     proc = subprocess.Popen(
@@ -151,7 +151,39 @@ def test_killed_worker_is_redone_when_the_command_runs_again(tmp_path):
 
     out = cli(*args)
     assert out.returncode == 0, out.stderr
-    _check_retried(load(url, "kill"), killed, 4)
+    _check_retried(load(url, "kill"), killed, 3)
+
+
+def test_interrupted_worker_enqueues_its_trial_again(tmp_path):
+    """Ctrl-C (SIGINT) mid-trial: that trial goes back to the queue at once."""
+    url = sqlite_url(tmp_path)
+    args = (
+        *("--task", "tiny", "--rule", "hpes", "--trials", 3, "--study", "int"),
+        *("--storage", url, "--set", "sleep=1", "--out", tmp_path / "out"),
+    )
+    proc = subprocess.Popen(
+        command(*args),
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        killed = wait_for(lambda: _running_trial(url, "int"), what="a 2nd trial")
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "run the same command to go on" in stderr
+    trials = load(url, "int").get_trials()
+    assert trials[killed.number].state == TrialState.FAIL
+    (retry,) = [t for t in trials if t.state == TrialState.WAITING and t.params]
+    assert retry.params == killed.params
+
+    out = cli(*args)
+    assert out.returncode == 0, out.stderr
+    _check_retried(load(url, "int"), killed, 3)
 
 
 def test_killed_worker_of_two_is_redone_by_the_other(tmp_path):
@@ -159,8 +191,8 @@ def test_killed_worker_of_two_is_redone_by_the_other(tmp_path):
     url = sqlite_url(tmp_path)
     proc = subprocess.Popen(
         command(
-            *("--task", "tiny", "--rule", "hpes", "--trials", 4, "--workers", 2),
-            *("--study", "kill2", "--storage", url, "--set", "sleep=1.5"),
+            *("--task", "tiny", "--rule", "hpes", "--trials", 3, "--workers", 2),
+            *("--study", "kill2", "--storage", url, "--set", "sleep=1"),
             *("--heartbeat-interval", 1, "--grace-period", 2),
             *("--out", tmp_path / "out"),
         ),
@@ -179,7 +211,7 @@ def test_killed_worker_of_two_is_redone_by_the_other(tmp_path):
         proc.kill()
     assert proc.returncode == 0, stderr
     assert f"exited with code -{int(signal.SIGKILL)}" in stdout
-    _check_retried(load(url, "kill2"), killed, 4)
+    _check_retried(load(url, "kill2"), killed, 3)
 
 
 def test_sweep_is_resumable_and_compares_rules_over_seeds(tmp_path):
@@ -350,6 +382,7 @@ def test_sqlite_file_that_cannot_be_created():
         (dict(max_retry=-1), "max_retry", "integer >= 0 (got -1)"),
         (dict(confidence=1.5), "confidence", "(0, 1) (got 1.5)"),
         (dict(study=""), "study", "non-empty name (got '')"),
+        (dict(compare="nope"), "compare", "(got 'nope')"),
     ],
 )
 def test_argument_domains(change, attr, message, tmp_path):
