@@ -479,6 +479,8 @@ def _pop_waiting(study):
 
 
 def _format_params(params):
+    if not params:
+        return "(rule defaults)"
     return ", ".join(f"{k}={v:.4g}" for k, v in params.items())
 
 
