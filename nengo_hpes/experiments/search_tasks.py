@@ -31,13 +31,17 @@ The 2013 paper's transmission and binding networks register here when
 """
 
 import dataclasses
+import importlib.util
 import math
 import time
 from typing import Any, Callable, Mapping
 
+import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 from optuna.distributions import FloatDistribution
+
+from nengo_hpes.learning_rules import HPES
 
 RULES = ("hpes", "pes")
 
@@ -189,6 +193,28 @@ def get_task(name):
     return TASKS[name]
 
 
+def make_rule(rule, params):
+    """
+    The learning rule of a trial: `nengo.PES` or `nengo_hpes.HPES`.
+
+    Parameters
+    ----------
+    rule : {"hpes", "pes"}
+    params : dict
+        ``learning_rate`` and, for HPES, ``supervision_ratio``; a missing one
+        keeps the rule's default.
+    """
+    check_rule(rule)
+    return HPES(**params) if rule == "hpes" else nengo.PES(**params)
+
+
+#: The learning-rate range of the networks of this package: log-uniform, two
+#: decades either side of nengo.PES's default (1e-4), which holds the 2013
+#: paper's tuned rates once converted to Nengo 4 (1.5e-4 to 3.6e-4, see the
+#: user guide's "Converting parameters from the 2013 paper")
+LEARNING_RATE = FloatDistribution(1e-6, 1e-2, log=True)
+
+
 # -- tiny: the engine's test task (no simulation)
 
 
@@ -234,3 +260,193 @@ register_task(
         "(no simulation; for tests)",
     )
 )
+
+
+# -- channel: the communication channel of nengo_hpes.experiments.channel
+
+
+def channel_loss(
+    rule, params, seed, learn_time=10.0, test_time=5.0, n_neurons=100, dimensions=1
+):
+    """
+    Test RMSE of the learned communication channel (`run_channel`).
+
+    ``post`` learns to represent ``pre`` through learned full weights for
+    ``learn_time`` seconds, then the RMSE of ``post - pre`` over ``test_time``
+    seconds with learning off is the loss. ``seed`` seeds the network and its
+    input.
+    """
+    from nengo_hpes.experiments.channel import run_channel
+
+    result = run_channel(
+        make_rule(rule, params),
+        seed=seed,
+        learn_time=learn_time,
+        test_time=test_time,
+        n_neurons=n_neurons,
+        dimensions=dimensions,
+        weights_sample_every=learn_time + test_time,
+    )
+    return result.test_rmse
+
+
+register_task(
+    Task(
+        name="channel",
+        objective=channel_loss,
+        learning_rate=LEARNING_RATE,
+        options={
+            "learn_time": 10.0,
+            "test_time": 5.0,
+            "n_neurons": 100,
+            "dimensions": 1,
+        },
+        description="test RMSE of the learned communication channel",
+    )
+)
+
+
+# -- mnist: the online readout, validated on held-out training images
+
+
+def mnist_loss(
+    rule,
+    params,
+    seed,
+    n_learn=1000,
+    n_validate=500,
+    n_hidden=1000,
+    n_output=250,
+    dataset="mnist",
+):
+    """
+    Error rate of the online MNIST readout on a validation split.
+
+    The classifier (`run_classifier`: Gabor hidden layer, learned readout)
+    learns online, in one pass, on the first ``n_learn`` training images and
+    is tested with learning off on the next ``n_validate`` training images:
+    the loss is ``1 - accuracy`` there. The test set is never used, so that
+    it stays a fair final check of the chosen parameters. ``seed`` seeds the
+    encoders and the network; the images are the same for every trial.
+    ``dataset="synthetic"`` uses `synthetic_images` (12 x 12, 4 classes)
+    instead of MNIST.
+    """
+    from nengo_hpes.experiments.classifier import run_classifier
+    from nengo_hpes.experiments.data import (
+        MNIST_SHAPE,
+        load_mnist,
+        scale_pixels,
+        synthetic_images,
+    )
+
+    for name, value in (("n_learn", n_learn), ("n_validate", n_validate)):
+        if value < 1:
+            raise ValidationError(f"Must be >= 1 (got {value})", attr=name)
+    if dataset == "mnist":
+        (images, labels), _ = load_mnist()
+        if n_learn + n_validate > len(labels):
+            raise ValidationError(
+                f"n_learn + n_validate must be at most {len(labels)}, the training "
+                f"images (got {n_learn + n_validate})",
+                attr="n_validate",
+            )
+        images = scale_pixels(images[: n_learn + n_validate])
+        labels = labels[: n_learn + n_validate].astype(int)
+        shape = MNIST_SHAPE
+    elif dataset == "synthetic":
+        shape = (12, 12)
+        (images, labels), _ = synthetic_images(
+            n_learn + n_validate, 1, shape=shape, seed=0
+        )
+    else:
+        raise ValidationError(
+            f"Must be 'mnist' or 'synthetic' (got {dataset!r})", attr="dataset"
+        )
+    learn = (images[:n_learn], labels[:n_learn])
+    validate = (images[n_learn:], labels[n_learn:])
+    result = run_classifier(
+        learn,
+        validate,
+        make_rule(rule, params),
+        image_shape=shape,
+        n_classes=int(labels.max()) + 1,
+        n_hidden=n_hidden,
+        n_output=n_output,
+        seed=seed,
+        progress_bar=False,
+    )
+    return 1.0 - result.accuracy
+
+
+register_task(
+    Task(
+        name="mnist",
+        objective=mnist_loss,
+        learning_rate=LEARNING_RATE,
+        options={
+            "n_learn": 1000,
+            "n_validate": 500,
+            "n_hidden": 1000,
+            "n_output": 250,
+            "dataset": "mnist",
+        },
+        description="error rate of the online MNIST readout on training images "
+        "held out from learning (a validation split)",
+    )
+)
+
+
+# -- the 2013 paper's networks (nengo_hpes.experiments.paper2013)
+
+
+def paper_task(name, loss, learning_rate=LEARNING_RATE, options=None, description=""):
+    """
+    A `Task` from a loss function of the 2013 paper's networks.
+
+    Parameters
+    ----------
+    name : str
+        E.g. ``"transmission"`` or ``"binding"``.
+    loss : callable
+        ``loss(learning_rate=..., supervision_ratio=..., seed=..., **options)``,
+        the paper's scalar loss. PES is the paper's S = 1: for ``--rule pes``
+        it gets ``supervision_ratio=1.0``.
+    learning_rate : `optuna.distributions.FloatDistribution`, optional
+        The learning rate's range (log-uniform).
+    options : dict, optional
+        The loss function's other keyword arguments and their defaults.
+    """
+
+    def objective(rule, params, seed, **opts):
+        params = dict(params)
+        if rule == "pes":
+            params["supervision_ratio"] = 1.0
+        return float(loss(seed=seed, **params, **opts))
+
+    return Task(name, objective, learning_rate, dict(options or {}), description)
+
+
+def _register_paper2013():
+    """
+    Register the paper's transmission and binding losses, where they exist.
+
+    The registration point of the 2013 paper's networks: if the module
+    ``nengo_hpes.experiments.paper2013`` exists and has the functions
+    ``transmission_loss`` and ``binding_loss`` (keyword arguments
+    ``learning_rate``, ``supervision_ratio`` and ``seed``), they become the
+    tasks ``transmission`` and ``binding``. That module can also declare
+    other ranges or options with ``register_task(paper_task(...))``.
+    """
+    if importlib.util.find_spec("nengo_hpes.experiments.paper2013") is None:
+        return
+    from nengo_hpes.experiments import paper2013
+
+    for name in ("transmission", "binding"):
+        loss = getattr(paper2013, f"{name}_loss", None)
+        if callable(loss) and name not in TASKS:
+            register_task(
+                paper_task(name, loss, description=f"the 2013 paper's {name} loss")
+            )
+
+
+_register_paper2013()

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import time
 
+import nengo
 import optuna
 import pytest
 from nengo.exceptions import ValidationError
 from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
+from nengo_hpes import HPES
 from nengo_hpes.experiments import search
 from nengo_hpes.experiments.search_tasks import TASKS, Task, tiny_loss
 from nengo_hpes.metrics import paired_difference
@@ -355,7 +357,11 @@ def test_sqlite_file_that_cannot_be_created():
         (dict(trials=2.5), "trials", "integer >= 1 (got 2.5)"),
         (dict(trials=None), "trials", "needs the number of trials"),
         (dict(workers=0), "workers", "integer >= 1 (got 0)"),
-        (dict(task="nope"), "task", "registered tasks ['tiny'"),
+        (
+            dict(task="nope"),
+            "task",
+            "registered tasks ['channel', 'mnist', 'tiny'] (got 'nope')",
+        ),
         (dict(rule="bcm"), "rule", "('hpes', 'pes') (got 'bcm')"),
         (dict(sampler="grid"), "sampler", "('tpe', 'random') (got 'grid')"),
         (dict(sampler_seed=-1), "sampler_seed", "integer >= 0 (got -1)"),
@@ -431,3 +437,82 @@ def test_spaces():
         assert set(pes) == {"learning_rate"}
     with pytest.raises(ValidationError, match="log-uniform"):
         Task("lin", _tiny2, FloatDistribution(1e-6, 1e-2))
+
+
+def test_import_nengo_hpes_needs_no_optuna():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, nengo_hpes; print('optuna' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env(),
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_channel_task(tmp_path):
+    """Two short channel trials: the loss is the channel's test RMSE."""
+    from nengo_hpes.experiments.channel import run_channel
+
+    options = dict(learn_time=0.3, test_time=0.2, n_neurons=20)
+    summary = search.run_study(
+        task="channel",
+        rule="pes",
+        study="c",
+        storage=sqlite_url(tmp_path),
+        seeds=[3],
+        grid=["learning_rate=1e-4,1e-3"],
+        options=[f"{k}={v}" for k, v in options.items()],
+        out=tmp_path,
+        log=lambda line: None,
+    )
+    assert summary["counts"] == {"COMPLETE": 2}
+    for t in summary["trials"]:
+        rate = t["params"]["learning_rate"]
+        expected = run_channel(
+            nengo.PES(rate), seed=3, weights_sample_every=0.5, **options
+        ).test_rmse
+        # the same simulation; numpy's SIMD sums can differ in the last bit
+        # between two runs (memory alignment), a seed or rate changes the 3rd digit
+        assert t["loss"] == pytest.approx(expected, rel=1e-12)
+        other_seed = run_channel(
+            nengo.PES(rate), seed=4, weights_sample_every=0.5, **options
+        ).test_rmse
+        assert t["loss"] != pytest.approx(other_seed, rel=1e-3)
+    losses = [t["loss"] for t in summary["trials"]]
+    assert losses[0] != pytest.approx(losses[1], rel=1e-3)
+
+
+def test_mnist_task_validates_on_held_out_training_images(monkeypatch):
+    """The readout learns on the first n_learn images, is scored on the next ones."""
+    from nengo_hpes.experiments import classifier
+
+    seen = {}
+    run = classifier.run_classifier
+
+    def spy(train, test, rule, **kwargs):
+        seen.update(train=train, test=test, rule=rule)
+        result = run(train, test, rule, **kwargs)
+        seen["accuracy"] = result.accuracy
+        return result
+
+    monkeypatch.setattr(classifier, "run_classifier", spy)
+    loss = TASKS["mnist"].objective(
+        "hpes",
+        {"learning_rate": 1e-4, "supervision_ratio": 0.5},
+        1,
+        n_learn=30,
+        n_validate=10,
+        n_hidden=40,
+        n_output=20,
+        dataset="synthetic",
+    )
+    assert len(seen["train"][1]) == 30 and len(seen["test"][1]) == 10
+    assert seen["rule"] == HPES(learning_rate=1e-4, supervision_ratio=0.5)
+    assert loss == 1 - seen["accuracy"]
+    with pytest.raises(ValidationError, match="'mnist' or 'synthetic'"):
+        TASKS["mnist"].objective("pes", {}, 0, dataset="cifar")
