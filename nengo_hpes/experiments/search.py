@@ -5,7 +5,8 @@ A **search** samples a task's space (`~nengo_hpes.experiments.search_tasks`)
 with Optuna's TPE sampler for ``--trials`` trials; a **sweep** runs a fixed
 grid of parameters times a list of seeds, with no sampler, so that multi-seed
 comparisons (hPES against PES, with the paired confidence interval of
-`~nengo_hpes.metrics.paired_difference`) resume after a stop like searches do.
+`~nengo_hpes.experiments.metrics.paired_difference`) resume after a stop as
+searches do.
 Both keep every trial in an Optuna storage: a SQLite file on one machine, a
 PostgreSQL (or MySQL) server for many, where every worker runs the same
 command against one URL. ``optuna-dashboard URL`` shows a study while it runs.
@@ -651,7 +652,7 @@ def compare_studies(study_a, study_b, confidence=0.95):
     Paired difference of the losses of two studies over their common seeds.
 
     For hPES against PES on the same seeds (two sweeps ``--seeds ...``): the
-    trials are paired by seed, and `nengo_hpes.metrics.paired_difference`
+    trials are paired by seed, and `nengo_hpes.experiments.metrics.paired_difference`
     gives the mean of ``loss(a) - loss(b)`` and its Student-t interval.
 
     Parameters
@@ -667,7 +668,7 @@ def compare_studies(study_a, study_b, confidence=0.95):
         ``a``, ``b`` (study names), ``seeds``, ``mean``, ``low``, ``high``,
         ``confidence``.
     """
-    from nengo_hpes.metrics import paired_difference
+    from nengo_hpes.experiments.metrics import paired_difference
 
     by_seed = []
     for study in (study_a, study_b):

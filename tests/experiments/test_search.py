@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 
 import nengo
 import optuna
@@ -24,9 +25,9 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from nengo_hpes import HPES
-from nengo_hpes.experiments import search
+from nengo_hpes.experiments import search, search_tasks
+from nengo_hpes.experiments.metrics import paired_difference
 from nengo_hpes.experiments.search_tasks import TASKS, Task, tiny_loss
-from nengo_hpes.metrics import paired_difference
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^\[(?P<worker>[^\]]+)\] trial (?P<number>\d+) ", re.M)
@@ -516,3 +517,24 @@ def test_mnist_task_validates_on_held_out_training_images(monkeypatch):
     assert loss == 1 - seen["accuracy"]
     with pytest.raises(ValidationError, match="'mnist' or 'synthetic'"):
         TASKS["mnist"].objective("pes", {}, 0, dataset="cifar")
+
+
+def test_paper2013_losses_register_as_tasks(monkeypatch):
+    """The paper's transmission and binding losses, where the module has them."""
+    calls = []
+
+    def transmission_loss(learning_rate, supervision_ratio, seed, n_neurons=75):
+        calls.append((learning_rate, supervision_ratio, seed, n_neurons))
+        return 0.5
+
+    paper = types.ModuleType("nengo_hpes.experiments.paper2013")
+    paper.transmission_loss = transmission_loss
+    monkeypatch.setitem(sys.modules, paper.__name__, paper)
+    monkeypatch.setattr(search_tasks, "TASKS", dict(search_tasks.TASKS))
+    search_tasks._register_paper2013()
+    assert "binding" not in search_tasks.TASKS  # the module has no binding_loss
+    task = search_tasks.TASKS["transmission"]
+    assert set(task.space("hpes")) == {"learning_rate", "supervision_ratio"}
+    assert task.objective("hpes", {"learning_rate": 1e-4, "supervision_ratio": 0.3}, 7)
+    assert task.objective("pes", {"learning_rate": 2e-4}, 8) == 0.5
+    assert calls == [(1e-4, 0.3, 7, 75), (2e-4, 1.0, 8, 75)]
