@@ -490,12 +490,16 @@ def _run_trial(study, trial_id, spec, worker, log):
     space = {k: json_to_distribution(v) for k, v in spec["space"].items()}
     names = list(spec["grid"]) if spec["mode"] == "sweep" else list(space)
     storage = study._storage
-    trial = optuna.trial.Trial(study, trial_id)
-    seed = storage.get_trial(trial_id).user_attrs["seed"]
-    trial.set_user_attr("worker", worker)
+    # heartbeats from the start: a claimed trial without them is never freed
+    heartbeat = get_heartbeat_thread(trial_id, storage)
+    heartbeat.start()
+    trial = seed = None
     t0 = time.perf_counter()
     try:
-        with get_heartbeat_thread(trial_id, storage):
+        try:
+            trial = optuna.trial.Trial(study, trial_id)
+            seed = storage.get_trial(trial_id).user_attrs["seed"]
+            trial.set_user_attr("worker", worker)
             params = {}
             for name in names:
                 d = space[name]
@@ -503,13 +507,18 @@ def _run_trial(study, trial_id, spec, worker, log):
             loss = float(task.objective(spec["rule"], params, seed, **spec["options"]))
             if not math.isfinite(loss):
                 raise FloatingPointError(f"the loss is {loss}")
+        finally:
+            heartbeat.join()
     except KeyboardInterrupt:
         # not the trial's fault: fail it and enqueue it again, as for a dead worker
-        frozen = study.tell(trial, state=TrialState.FAIL)
-        with _quiet():
-            storage.get_heartbeat_stale_trial_callback()(study, frozen)
+        if trial is not None:  # (else it is left to go stale, then retried)
+            frozen = study.tell(trial, state=TrialState.FAIL)
+            with _quiet():
+                storage.get_heartbeat_stale_trial_callback()(study, frozen)
         raise
     except Exception as e:  # the objective's error: recorded, the study goes on
+        if trial is None:  # the storage's, not the trial's: it goes stale
+            raise
         trial.set_user_attr("error", f"{type(e).__name__}: {e}")
         trial.set_user_attr("duration_s", time.perf_counter() - t0)
         study.tell(trial, state=TrialState.FAIL)

@@ -100,7 +100,7 @@ def test_two_workers_finish_exactly_the_trials(backend, tmp_path, request):
     assert summary["counts"] == {"COMPLETE": 12}
     assert summary["best"]["number"] == study.best_trial.number
     assert summary["best"]["loss"] == min(t.value for t in trials)
-    assert "***" not in summary["storage"] or backend == "postgresql"
+    assert summary["storage"] == url  # no password to hide
     assert (tmp_path / "out" / f"{name}.png").stat().st_size > 10000
 
 
@@ -538,3 +538,27 @@ def test_paper2013_losses_register_as_tasks(monkeypatch):
     assert task.objective("hpes", {"learning_rate": 1e-4, "supervision_ratio": 0.3}, 7)
     assert task.objective("pes", {"learning_rate": 2e-4}, 8) == 0.5
     assert calls == [(1e-4, 0.3, 7, 75), (2e-4, 1.0, 8, 75)]
+
+
+@pytest.mark.parametrize(
+    "option, error",
+    [
+        ("noise=nan", "FloatingPointError: the loss is nan"),
+        ("sleep=-1", "ValidationError: sleep: Must be >= 0 (got -1.0)"),
+    ],
+)
+def test_failing_trials_are_recorded_and_the_study_goes_on(option, error, tmp_path):
+    summary = search.run_study(
+        task="tiny",
+        rule="pes",
+        study="f",
+        storage=sqlite_url(tmp_path),
+        trials=2,
+        options=[option],
+        out=tmp_path,
+        log=lambda line: None,
+    )
+    assert summary["counts"] == {"FAIL": 2}
+    assert summary["best"] is None
+    assert [t["error"] for t in summary["trials"]] == [error, error]
+    assert [t["seed"] for t in summary["trials"]] == [0, 1]
