@@ -10,7 +10,7 @@ searches do.
 Both keep every trial in an Optuna storage: a SQLite file on one machine, a
 PostgreSQL (or MySQL) server for many, where every worker runs the same
 command against one URL. ``optuna-dashboard URL`` shows a study while it runs.
-See ``docs/search.md``.
+See ``docs/searches.md``.
 
 How the work is shared: the process that creates a study writes its
 specification (task, rule, space, options, seeds) as a study user attribute
@@ -825,7 +825,7 @@ def run_study(
     """
     Create or join a study, run its trials in local worker processes, report.
 
-    What the command line runs (see the module and ``docs/search.md``).
+    What the command line runs (see the module and ``docs/searches.md``).
 
     Parameters
     ----------
