@@ -248,9 +248,12 @@ def open_storage(url, heartbeat_interval=10, grace_period=None, max_retry=2):
         optuna.exceptions.StorageInternalError,
         RuntimeError,
         OSError,
+        ImportError,  # the URL's driver is not installed
     ) as e:
         cause = e.orig if getattr(e, "orig", None) is not None else e
         text = " ".join(str(cause).split())
+        if isinstance(e, ImportError) and e.__cause__ is not None:
+            text += f" ({e.__cause__})"
         if parsed.password:
             text = text.replace(str(parsed.password), "***")
         raise StorageError(f"Cannot open the storage {shown}: {text}") from None

@@ -346,6 +346,19 @@ def test_malformed_storage_url(url, message):
     assert "s3cret" not in str(e.value)
 
 
+def test_storage_driver_not_installed():
+    try:
+        import MySQLdb  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("MySQLdb is installed")
+    with pytest.raises(search.StorageError) as e:
+        search.open_storage("mysql://me:s3cret@127.0.0.1:1/db")
+    assert "storage mysql://me:***@127.0.0.1:1/db: Failed to import" in str(e.value)
+    assert "No module named 'MySQLdb'" in str(e.value)
+
+
 def test_sqlite_file_that_cannot_be_created():
     with pytest.raises(search.StorageError, match="Cannot open the storage sqlite"):
         search.open_storage("sqlite:////proc/no/such/dir/search.db")
