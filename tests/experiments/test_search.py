@@ -109,11 +109,11 @@ def _running_trial(url, name):
         study = load(url, name)
     except KeyError:  # not created yet
         return None
-    running = study.get_trials(states=(TrialState.RUNNING,))
-    done = study.get_trials(states=(TrialState.COMPLETE,))
+    trials = study.get_trials()  # one snapshot
+    done = [t for t in trials if t.state == TrialState.COMPLETE]
     # a trial that has started after another one completed, with its params
-    for t in running:
-        if done and "worker" in t.user_attrs and t.params:
+    for t in trials:
+        if t.state == TrialState.RUNNING and done and t.params:
             return t
     return None
 
@@ -136,7 +136,7 @@ def test_killed_worker_is_redone_when_the_command_runs_again(tmp_path):
     url = sqlite_url(tmp_path)
     args = (
         *("--task", "tiny", "--rule", "pes", "--trials", 3, "--study", "kill"),
-        *("--storage", url, "--set", "sleep=1", "--out", tmp_path / "out"),
+        *("--storage", url, "--set", "sleep=1.5", "--out", tmp_path / "out"),
         *("--heartbeat-interval", 1, "--grace-period", 2),
     )
     proc = subprocess.Popen(
@@ -162,7 +162,7 @@ def test_interrupted_worker_enqueues_its_trial_again(tmp_path):
     url = sqlite_url(tmp_path)
     args = (
         *("--task", "tiny", "--rule", "hpes", "--trials", 3, "--study", "int"),
-        *("--storage", url, "--set", "sleep=1", "--out", tmp_path / "out"),
+        *("--storage", url, "--set", "sleep=1.5", "--out", tmp_path / "out"),
     )
     proc = subprocess.Popen(
         command(*args),
@@ -195,7 +195,7 @@ def test_killed_worker_of_two_is_redone_by_the_other(tmp_path):
     proc = subprocess.Popen(
         command(
             *("--task", "tiny", "--rule", "hpes", "--trials", 3, "--workers", 2),
-            *("--study", "kill2", "--storage", url, "--set", "sleep=1"),
+            *("--study", "kill2", "--storage", url, "--set", "sleep=1.5"),
             *("--heartbeat-interval", 1, "--grace-period", 2),
             *("--out", tmp_path / "out"),
         ),
