@@ -39,6 +39,7 @@ import math
 import multiprocessing
 import os
 import pathlib
+import random
 import re
 import socket
 import sys
@@ -178,6 +179,26 @@ def _quiet():
         yield
 
 
+def _rdb_storage(url, attempts=5, **kwargs):
+    """
+    `RDBStorage`, retried when another process creates the same tables.
+
+    On a new database, workers that start together all create Optuna's tables
+    and types; all but one fail with "already exists" (PostgreSQL: a duplicate
+    key of ``pg_type``). Once one has made them, opening again succeeds.
+    """
+    for attempt in range(attempts):
+        try:
+            with _quiet():
+                return RDBStorage(url, **kwargs)
+        except sqlalchemy.exc.SQLAlchemyError as e:
+            text = str(e)
+            race = "already exists" in text or "duplicate key" in text
+            if not race or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 + random.random())
+
+
 def open_storage(url, heartbeat_interval=10, grace_period=None, max_retry=2):
     """
     Open (or create) an Optuna storage with heartbeats and retries.
@@ -232,17 +253,16 @@ def open_storage(url, heartbeat_interval=10, grace_period=None, max_retry=2):
     elif backend == "postgresql":
         engine_kwargs["connect_args"] = {"connect_timeout": 10}
         engine_kwargs["pool_pre_ping"] = True
+    with _quiet():
+        retry = RetryHeartbeatStaleTrialCallback(max_retry=max_retry)
     try:
-        with _quiet():
-            storage = RDBStorage(
-                parsed.render_as_string(hide_password=False),
-                engine_kwargs=engine_kwargs,
-                heartbeat_interval=heartbeat_interval,
-                grace_period=grace_period,
-                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(
-                    max_retry=max_retry
-                ),
-            )
+        storage = _rdb_storage(
+            parsed.render_as_string(hide_password=False),
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
+            heartbeat_stale_trial_callback=retry,
+        )
     except (
         sqlalchemy.exc.SQLAlchemyError,
         optuna.exceptions.StorageInternalError,

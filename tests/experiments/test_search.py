@@ -104,6 +104,34 @@ def test_two_workers_finish_exactly_the_trials(backend, tmp_path, request):
     assert (tmp_path / "out" / f"{name}.png").stat().st_size > 10000
 
 
+def test_commands_started_together_share_one_study(postgresql_url, tmp_path):
+    """Two machines' commands at once: one creates and enqueues, both run trials."""
+    args = (
+        *("--task", "tiny", "--rule", "pes", "--trials", 6, "--study", "together"),
+        *("--storage", postgresql_url, "--set", "sleep=0.3"),
+    )
+    procs = [
+        subprocess.Popen(
+            command(*args, "--out", tmp_path / str(k)),
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
+    firsts = sorted(out.split()[0] for out, _ in outs)
+    assert firsts == ["created", "joined"]
+    trials = load(postgresql_url, "together").get_trials()
+    assert [t.number for t in trials] == list(range(6))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert sorted(t.user_attrs["seed"] for t in trials) == list(range(6))
+    runs = [int(n) for out, _ in outs for _, n in LINE.findall(out)]
+    assert sorted(runs) == list(range(6))
+
+
 def _running_trial(url, name):
     try:
         study = load(url, name)
