@@ -201,52 +201,6 @@ def rate_curves(j, sigmas, tau_rc=NENGO_TAU_RC, tau_ref=NENGO_TAU_REF):
     return curves
 
 
-def plot_rate_curves(
-    sigmas,
-    tau_rc=NENGO_TAU_RC,
-    tau_ref=NENGO_TAU_REF,
-    j_max=3.0,
-    rate_max=None,
-    axes=None,
-    title=None,
-):
-    """
-    Plot rates (left) and their derivatives (right, log scale) against current.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    _check_positive("j_max", j_max)
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    else:
-        fig = axes[0].figure
-    j = np.linspace(0, j_max, 3001)
-    for label, (rates, slopes) in rate_curves(j, sigmas, tau_rc, tau_ref).items():
-        style = dict(color="black", lw=2.5) if label == "hard" else dict(lw=1.5)
-        axes[0].plot(j, rates, label=label, **style)
-        # np.inf at threshold: not drawn
-        axes[1].semilogy(j, np.where(np.isfinite(slopes), slopes, np.nan), **style)
-    axes[0].axvline(1, color="grey", ls=":", lw=1)
-    axes[1].axvline(1, color="grey", ls=":", lw=1)
-    axes[0].set(xlabel="input current j (threshold 1)", ylabel="rate (Hz)")
-    axes[1].set(xlabel="input current j", ylabel="d rate / dj (Hz per unit)")
-    axes[1].set_ylim(1e-1, None)
-    if rate_max is not None:
-        axes[0].set_ylim(0, rate_max)
-    axes[0].legend(fontsize="small")
-    fig.suptitle(
-        title
-        or f"LIF rate curves, tau_rc = {tau_rc * 1e3:g} ms, "
-        f"tau_ref = {tau_ref * 1e3:g} ms"
-    )
-    fig.tight_layout()
-    return fig
-
-
 # --- data ----------------------------------------------------------------------
 
 
