@@ -56,7 +56,6 @@ OPTIMIZERS = ("rmsprop", "adam")
 
 
 @dataclasses.dataclass(frozen=True)
-@dataclasses.dataclass(frozen=True)
 class CNNSettings:
     """
     How the CNN is built and trained.

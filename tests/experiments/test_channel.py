@@ -79,11 +79,17 @@ def test_rmse():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"dimensions": 0}, "^dimensions: Must be a positive integer .got 0."),
-        ({"dimensions": 1.5}, "dimensions: Must be a positive integer"),
-        ({"n_neurons": -3}, "n_neurons: Must be a positive integer"),
-        ({"learn_time": -1.0}, "learn_time: Must be >= 0"),
-        ({"weights_sample_every": 0}, "weights_sample_every: Must be a positive"),
+        ({"dimensions": 0}, r"^dimensions: Must be an integer >= 1 \(got 0\)"),
+        ({"dimensions": 1.5}, r"dimensions: Must be an integer >= 1 \(got 1.5\)"),
+        ({"n_neurons": -3}, r"n_neurons: Must be an integer >= 1 \(got -3\)"),
+        (
+            {"learn_time": -1.0},
+            r"learn_time: Must be a finite number >= 0 \(got -1.0\)",
+        ),
+        (
+            {"weights_sample_every": 0},
+            r"weights_sample_every: Must be a finite number > 0 \(got 0\)",
+        ),
     ],
 )
 def test_channel_bad_arguments(kwargs, match):
@@ -92,7 +98,9 @@ def test_channel_bad_arguments(kwargs, match):
 
 
 def test_run_channel_bad_test_time():
-    with pytest.raises(ValidationError, match="test_time: Must be a positive"):
+    with pytest.raises(
+        ValidationError, match=r"test_time: Must be a finite number > 0 \(got 0\)"
+    ):
         run_channel(nengo.PES(), test_time=0)
 
 

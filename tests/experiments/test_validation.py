@@ -103,7 +103,11 @@ def test_images():
         ((x, y), {"n_pixels": 5}, r"train: Images must have shape \(n, 5\)"),
         ((x, y[:2]), {}, r"train: Labels must be 3 integers, one per image"),
         ((x, y.astype(float)), {}, r"train: Labels must be 3 integers.*float64"),
-        ((x, np.array([-1, 0, 1])), {}, r"Labels must be >= 0 \(got values in \[-1, 1\]"),
+        (
+            (x, np.array([-1, 0, 1])),
+            {},
+            r"Labels must be >= 0 \(got values in \[-1, 1\]",
+        ),
         ((x, y), {"n_classes": 2}, r"Labels must be >= 0 and < 2 \(got .*\[0, 2\]"),
     ]
     for args, kwargs, match in cases:
