@@ -10,8 +10,9 @@ numba and pytest that do not install on Python 3.11): ``MNIST_INSTALL`` is the
 command, and ``make`` installs the same pin.
 
 Caching: the CSV files are parsed with NumPy in under a second
-(``docs/results.md``), so `load_mnist` keeps the parsed arrays in memory for the rest of the process (`functools.lru_cache`) and writes nothing
-to disk. The cached arrays are read-only; copy them before changing them.
+(``docs/results.md``), so `load_mnist` keeps the parsed arrays in memory for
+the rest of the process (`functools.lru_cache`) and writes nothing to disk. The
+cached arrays are read-only; copy them before changing them.
 
 `synthetic_images` makes a small, easy task of the same form (class
 prototypes plus noise), for tests and for trying the experiment code without

@@ -87,7 +87,7 @@ def plot_channel_runs(results, threshold=None, window=1.0, dim=0, title=None):
     -------
     matplotlib.figure.Figure
     """
-    from nengo_hpes.experiments.channel_study import moving_rmse
+    from nengo_hpes.experiments.channel import moving_rmse
 
     results = _check_results(results)
     _check_dim(dim, results[0].pre.shape[1])

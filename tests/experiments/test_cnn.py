@@ -120,9 +120,7 @@ def test_inputs_scale_pixels():
 
 
 def test_default_cache_dir(tmp_path):
-    assert default_cache_dir({"NENGO_HPES_CACHE_DIR": str(tmp_path)}) == (
-        tmp_path
-    )
+    assert default_cache_dir({"NENGO_HPES_CACHE_DIR": str(tmp_path)}) == (tmp_path)
     path = default_cache_dir({})
     root = pathlib.Path(mnist_cnn.__file__).resolve().parents[2]
     if (root / "setup.cfg").is_file():  # a source checkout: its build folder
