@@ -4,7 +4,7 @@ Online learning of an image classifier in a spiking network, with any rule.
 The network (`classifier_network`) is the single-layer NEF classifier of
 nengo-extras' MNIST example, with its readout learned online:
 
-* a hidden layer of LIF neurons with fixed encoders (`FeatureLayer`: masked
+* a hidden layer of LIF neurons with fixed encoders (`.FeatureLayer`: masked
   Gabor or Gaussian; 100 Hz maximum rate, intercept 0.1). Each image's input
   current ``gain * (encoders @ image)`` is computed once when the image
   appears and fed straight into ``hidden.neurons`` (no 784-D ensemble);

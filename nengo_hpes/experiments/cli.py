@@ -154,7 +154,7 @@ def hybrid_parser():
 
 
 def _run_arguments(args):
-    """Keyword arguments of `run_hybrid_experiment` for the CNN's options."""
+    """Keyword arguments of `.run_hybrid_experiment` for the CNN's options."""
     kw = mode_settings(args.mode)
     for key in ("n_train", "n_test", "epochs", "readout_n_train"):
         if getattr(args, key) is not None:
@@ -227,7 +227,7 @@ def _write(exp, args, argv, module, seconds, name):
 
 
 def cnn_main(argv=None):
-    """Run ``python -m nengo_hpes.experiments.cnn``; returns the `HybridExperiment`."""
+    """Run ``python -m nengo_hpes.experiments.cnn``; returns the experiment."""
     args = cnn_parser().parse_args(argv)
     limit_threads(args.threads)
     t0 = time.perf_counter()

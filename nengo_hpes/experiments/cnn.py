@@ -254,13 +254,9 @@ class CNNTraining:
         The parameters file (``sim.load_params`` takes it without ``.npz``).
     history : list of dict
         Per epoch: ``epoch``, ``loss`` (training cross-entropy), ``seconds``.
-    train_seconds : float
-        Training time of the epochs run by the call that trained them (taken
-        from the cache when it was cached).
-    n_train : int
-        Training images.
-    cached : bool
-        Whether the parameters came from the cache.
+    train_seconds, n_train, cached
+        Training time of the call that trained it (read from the cache if
+        cached), training images, and whether it came from the cache.
     """
 
     settings: CNNSettings

@@ -68,22 +68,17 @@ class ConditioningStimuli:
     cs_patterns : array_like, optional
         One row per pair: the conditioned stimuli (``n_pairs x n_pairs``).
     slot : float, optional
-        Seconds per pair.
-    cs_window : (float, float), optional
-        When the CS is on, in seconds from the start of its slot.
-    us_window : (float, float), optional
-        When the US is on, in seconds from the start of its slot.
+        Seconds per pair (> 0).
+    cs_window, us_window : (float, float), optional
+        When the CS and the US are on, in seconds from the start of the slot.
     us_amplitude : float, optional
-        Value of the active US component.
+        Value of the active US component (> 0).
 
     Attributes
     ----------
-    cs_patterns : ndarray
-        The conditioned stimuli, one row per pair.
-    n_pairs : int
-        Number of stimulus pairs (and dimensions).
-    cycle : float
-        Seconds to present every pair once.
+    cs_patterns, n_pairs, cycle
+        The conditioned stimuli (one row per pair), the number of pairs (and
+        dimensions), and the seconds to present every pair once.
     """
 
     def __init__(
@@ -196,32 +191,28 @@ def conditioning_network(
     ``pre_cycles`` cycles of presentations and lasts ``learn_cycles`` cycles;
     ``test_cycles`` cycles follow it. Outside the window the ``gate`` node
     outputs 1 and inhibits every error neuron through
-    ``transform=-gate_strength`` (see `gate_requirement` for how large it must
-    be).
+    ``transform=-gate_strength`` (see `.gate_requirement` for how large it
+    must be).
 
     Parameters
     ----------
     learning_rule_type : LearningRuleType or None
         The rule on ``cs -> cr`` (None: no learning).
-    n_per_dim : int, optional
-        Neurons per represented dimension.
-    pre_cycles, learn_cycles, test_cycles : int, optional
-        Cycles (every pair once) before, during and after the learning window.
+    n_per_dim, pre_cycles, learn_cycles, test_cycles : int, optional
+        Neurons per represented dimension; cycles (every pair once) before,
+        during and after the learning window (all >= 1).
     stimuli : ConditioningStimuli, optional
         The stimuli (default: ``ConditioningStimuli()``).
     gate_strength : float, optional
         ``g`` in the gate's ``transform=-g``, >= 0.
-    delay_synapse : float, optional
-        Time constant of the CS memory trace, in seconds (> 0).
-    cr_error_synapse : float, optional
-        Time constant of the ``cr -> error`` connection (> 0). The default,
-        nengo's 5 ms, is that of the UR's path, so the CR is trained to match
-        the UR in time. A slower one (the textbook demo uses 0.1 s) trains a
-        CR that leads the UR by about its time constant.
-    probe_synapse : float, optional
-        Filter of the decoded probes (``us``, ``ur``, ``cs``, ``cr``).
-    weights_sample_every : float, optional
-        Sampling period of the weight probe, in seconds (> 0).
+    delay_synapse, cr_error_synapse : float, optional
+        Time constants (s, > 0) of the CS memory trace and of ``cr -> error``.
+        The latter's default, nengo's 5 ms, is that of the UR's path, so the
+        CR is trained to match the UR in time; a slower one (the textbook demo
+        uses 0.1 s) trains a CR that leads the UR by about its time constant.
+    probe_synapse, weights_sample_every : float, optional
+        Filter of the decoded probes (``us``, ``ur``, ``cs``, ``cr``; >= 0) and
+        sampling period (s, > 0) of the weight probe.
     seed : int, optional
         Network seed.
 
@@ -332,38 +323,28 @@ class ConditioningResult:
     ----------
     label : str
         Name for tables and plots.
-    t : ndarray
-        Simulation times.
-    us_stim, cs_stim : ndarray
-        The stimuli (``len(t) x D``).
-    us, ur, cs, cr : ndarray
-        Decoded, filtered population outputs (``cs`` has ``2D`` columns).
-    error : ndarray
-        Decoded error ``CR - UR``.
-    gate : ndarray
-        Gate node output (1: learning off).
-    error_spikes : ndarray
-        Spikes of the whole error population per time step.
-    weights_t : ndarray
-        Times of the weight samples (the first is the built matrix, at 0).
-    gini_t : ndarray
-        Weight Gini index at ``weights_t``.
+    t, us_stim, cs_stim : ndarray
+        Simulation times and the stimuli (``len(t) x D``).
+    us, ur, cs, cr, error : ndarray
+        Decoded, filtered population outputs (``cs`` has ``2D`` columns;
+        ``error`` is ``CR - UR``).
+    gate, error_spikes : ndarray
+        Gate node output (1: learning off) and spikes of the whole error
+        population per time step.
+    weights_t, gini_t : ndarray
+        Times of the weight samples (the first is the built matrix, at 0) and
+        the weights' Gini index then.
     weights_start, weights_learn_end, weights_end : ndarray
         The ``cs -> cr`` weights when built, at the first sample at least
         0.1 s after the learning window (once the error has decayed) and at
         the end.
-    stimuli : ConditioningStimuli
-        The stimuli.
-    learn_window : (float, float)
-        Start and end of the learning window.
-    gate_strength : float
-        ``g`` of the gate's ``transform=-g``.
-    gate_needed : GateRequirement
+    stimuli, learn_window, gate_strength
+        The stimuli, the window's (start, end) and ``g`` of the gate's
+        ``transform=-g``.
+    gate_needed : `.GateRequirement`
         From the built error population, for inputs up to its radius.
-    error_neuron_type : `~nengo.neurons.NeuronType`
-        Neuron type of the error population.
-    error_gain, error_bias : ndarray
-        Gains and biases of the error population.
+    error_neuron_type, error_gain, error_bias
+        Neuron type, gains and biases of the error population.
     wall_time : float
         Seconds the simulation took.
     """
@@ -412,7 +393,7 @@ class ConditioningResult:
 
         For each pair, the CR and UR samples of all the pair's CS
         presentations in ``phase``, from CS onset to ``tail`` seconds after CS
-        offset, are concatenated and correlated with `response_correlation`
+        offset, are concatenated and correlated with `.response_correlation`
         (every dimension, each centred on its own mean).
 
         Parameters
@@ -463,22 +444,7 @@ class ConditioningResult:
         ``min_amplitude`` times the UR's (a response, not only a shape), while
         before the window the correlation was below ``max_before`` in
         magnitude (the response was learned, not there from the start).
-
-        Parameters
-        ----------
-        min_correlation : float, optional
-            Least correlation after the window.
-        min_amplitude : float, optional
-            Least ratio of CR to UR RMS after the window.
-        max_before : float, optional
-            Largest magnitude of the correlation before the window.
-        tail : float, optional
-            As in `correlations`.
-
-        Returns
-        -------
-        ndarray of bool
-            One entry per pair.
+        ``tail`` is as in `correlations`. Returns one bool per pair.
         """
         before = self.correlations("before", tail=tail)
         r = self.correlations("after", tail=tail)
@@ -539,19 +505,10 @@ def conditioning_table(results, tail=0.2):
     One row per rule: the measurements of `ConditioningResult.summary` pooled
     over pairs and seeds.
 
-    Parameters
-    ----------
-    results : dict
-        ``{label: [ConditioningResult, ...]}`` (e.g. one result per seed).
-    tail : float, optional
-        As in `ConditioningResult.correlations`.
-
-    Returns
-    -------
-    list of dict
-        Keys: ``rule``, ``runs``, ``pairs conditioned`` ("k/n"), and
-        ``r before``, ``r after``, ``CR/UR RMS after`` as mean ± sd over every
-        pair of every run.
+    ``results`` is ``{label: [ConditioningResult, ...]}`` (e.g. one result per
+    seed); ``tail`` as in `ConditioningResult.correlations`. The rows' keys:
+    ``rule``, ``runs``, ``pairs conditioned`` ("k/n"), and ``r before``, ``r
+    after``, ``CR/UR RMS after`` as mean ± sd over every pair of every run.
     """
     from nengo_hpes.experiments.notebook import mean_sd
 
@@ -588,18 +545,9 @@ def run_conditioning(
     """
     Build and run `conditioning_network`; return a `ConditioningResult`.
 
-    Parameters
-    ----------
-    learning_rule_type : LearningRuleType or None
-        The rule on ``cs -> cr``.
-    label : str, optional
-        Name for tables and plots (default: ``repr`` of the rule).
-    simulator : callable, optional
-        Simulator class (``nengo.Simulator`` or a compatible one).
-    progress_bar : bool, optional
-        Show nengo's progress bar.
-    **kwargs
-        Passed to `conditioning_network`.
+    ``label`` names the run in tables and plots (default: ``repr`` of the
+    rule); ``simulator`` is ``nengo.Simulator`` or a compatible class;
+    ``kwargs`` go to `conditioning_network`.
     """
     net = conditioning_network(learning_rule_type, **kwargs)
     with simulator(net, progress_bar=progress_bar) as sim:

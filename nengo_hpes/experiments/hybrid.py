@@ -362,8 +362,8 @@ def run_hybrid_experiment(
     """
     Train the spiking CNN, test it with spikes, then learn hybrid readouts.
 
-    1. `train_cnn` on the first ``n_train`` MNIST training images (cached).
-    2. Rate accuracy and spiking accuracy (`run_spiking`: ``n_steps`` steps,
+    1. `.train_cnn` on the first ``n_train`` MNIST training images (cached).
+    2. Rate accuracy and spiking accuracy (`.run_spiking`: ``n_steps`` steps,
        ``output_synapse``) on the first ``n_test`` test images, and their
        spiking features (cached).
     3. Spiking features of the first ``readout_n_train`` training images
@@ -374,10 +374,9 @@ def run_hybrid_experiment(
 
     Parameters
     ----------
-    n_train, n_test : int, optional
-        MNIST images for the CNN's training and for the tests.
-    epochs : int, optional
-        CNN training epochs (overrides ``settings.epochs``).
+    n_train, n_test, epochs : int, optional
+        MNIST images for the CNN's training and for the tests; CNN training
+        epochs (overrides ``settings.epochs``).
     readout_n_train : int, optional
         Training images of the readout (default ``n_train``; at most 60000).
     rules : sequence of {"hpes", "pes", "pes-s1"}, optional
@@ -393,16 +392,10 @@ def run_hybrid_experiment(
         Steps 1-3 only: compute (and cache) the CNN and the features, learn
         no readout (``rules`` are not run). Lets several processes then learn
         readouts side by side from the cache (``make mnist-cnn``).
-    n_steps, output_synapse : optional
-        See `run_spiking`.
-    settings : CNNSettings, optional
-        CNN settings (``epochs`` replaced by ``epochs``).
-    cache_dir : str or Path, optional
-        Default `.default_cache_dir()`.
-    progress_bar : bool, optional
-        Progress bars.
-    verbose : int, optional
-        Keras' training output and progress lines (0: quiet).
+    n_steps, output_synapse, settings, cache_dir : optional
+        See `.run_spiking` and `.train_cnn`.
+    progress_bar, verbose : optional
+        Progress bars; Keras' training output and progress lines (0: quiet).
 
     Returns
     -------

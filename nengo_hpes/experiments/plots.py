@@ -68,24 +68,8 @@ def plot_channel_runs(results, threshold=None, window=1.0, dim=0, title=None):
     Rows: (1) input, ``pre`` and ``post`` in dimension ``dim``; (2) the error
     ``post - pre`` in every dimension, with its moving RMSE over ``window``
     seconds and the ``threshold`` line; (3) the weight Gini index. The
-    learning period is shaded.
-
-    Parameters
-    ----------
-    results : list of ChannelResult
-        The runs.
-    threshold : float, optional
-        RMSE to draw as a dashed line (the "time to RMSE" criterion).
-    window : float, optional
-        Window of the moving RMSE, in seconds.
-    dim : int, optional
-        Dimension shown in the first row.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    learning period is shaded. ``results`` are `.ChannelResult` objects;
+    ``threshold`` (optional) is drawn dashed (the "time to RMSE" criterion).
     """
     from nengo_hpes.experiments.channel import moving_rmse
 
@@ -148,10 +132,6 @@ def plot_channel_zoom(results, duration=1.0, dim=0):
         Seconds shown in each panel (> 0).
     dim : int, optional
         Dimension shown.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     check_number("duration", duration, low=0, low_open=True)
@@ -208,10 +188,6 @@ def plot_weights_before_after(results):
     results : list of ChannelResult or ConditioningResult
         The runs. For a conditioning run, "after" is the first weight sample
         after the learning window.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -273,10 +249,6 @@ def plot_conditioning(results):
     ----------
     results : list of ConditioningResult
         The runs.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -341,10 +313,6 @@ def plot_conditioned_responses(results, tail=0.2, title=None):
         Seconds after CS offset included in the correlations.
     title : str, optional
         Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -403,10 +371,6 @@ def plot_stimuli(stimuli, cycles=1):
         The stimuli.
     cycles : int, optional
         Cycles to show (>= 1).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     cycles = check_int("cycles", cycles, low=1)
     plt = _pyplot()
@@ -436,22 +400,10 @@ def plot_gate(
     reaches for any input up to that norm (`.gated_max_rates`). The rate
     falls to 0 at the strength `.gate_requirement` gives (dotted lines).
 
-    Parameters
-    ----------
-    neuron_type : `~nengo.neurons.NeuronType`
-        The population's neuron type.
-    gain, bias : array_like
-        The population's gains and biases (``sim.data[ens].gain``, ``.bias``).
-    gate_strength : float
-        The strength used, given in the title (and drawn if in range).
-    strengths : array_like, optional
-        Gate strengths to evaluate (default: 0 to 1.2x the largest need).
-    max_inputs : sequence of float, optional
-        Input norms, in units of the radius.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``gain`` and ``bias`` are the population's (``sim.data[ens]``);
+    ``gate_strength``, the strength used, is given in the title; ``strengths``
+    default to 0 to 1.2x the largest need; ``max_inputs`` are input norms in
+    units of the radius.
     """
     from nengo_hpes.experiments.gate import gate_requirement, gated_max_rates
 
@@ -487,20 +439,8 @@ def plot_gate(
 
 def plot_learning_curves(results, path=None, block=None):
     """
-    Training accuracy (per block of presentations) of each result.
-
-    Parameters
-    ----------
-    results : list of ClassifierResult
-        The runs to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-    block : int, optional
-        Presentations per block (see `ClassifierResult.learning_curve`).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    Training accuracy of each `.ClassifierResult` per ``block`` of
+    presentations (see `.ClassifierResult.learning_curve`).
     """
     plt = _pyplot(path)
 
@@ -520,18 +460,7 @@ def plot_learning_curves(results, path=None, block=None):
 
 def plot_confusion_matrix(result, path=None):
     """
-    The test confusion matrix of one result, with counts.
-
-    Parameters
-    ----------
-    result : ClassifierResult
-        The run to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    The test confusion matrix of one `.ClassifierResult`, with counts.
     """
     plt = _pyplot(path)
 
@@ -562,24 +491,9 @@ def plot_digits(images, labels, predictions=None, shape=(28, 28), n=12, path=Non
     """
     A row of images with their labels (and predictions, if given).
 
-    Parameters
-    ----------
-    images : (m, n_pixels) array_like
-        Images (any scale; each is shown with its own grey range).
-    labels : (m,) array_like of int
-        True classes.
-    predictions : (m,) array_like of int, optional
-        Predicted classes; with them, only misclassified images are shown.
-    shape : (int, int), optional
-        Image shape.
-    n : int, optional
-        At most this many images.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``images`` is ``(m, n_pixels)`` (any scale; each is shown with its own
+    grey range), ``labels`` the true classes; with ``predictions``, only the
+    misclassified images are shown. At most ``n`` images (>= 1) of ``shape``.
     """
     plt = _pyplot(path)
 
@@ -622,22 +536,9 @@ def plot_weight_histograms(results, path=None, bins=100):
     """
     Histograms of each result's learned weights, with their Gini index.
 
-    The Gini index (`nengo_hpes.experiments.metrics.gini_index` of the absolute weights)
-    is 0 when all weights have the same magnitude and tends to 1 when a few
-    weights carry all of it.
-
-    Parameters
-    ----------
-    results : list of ClassifierResult
-        The runs to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-    bins : int, optional
-        Histogram bins.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    The Gini index (`.gini_index` of the absolute weights) is 0 when all
+    weights have the same magnitude and tends to 1 when a few weights carry
+    all of it.
     """
     plt = _pyplot(path)
 
@@ -679,10 +580,6 @@ def plot_rate_curves(
 ):
     """
     Plot rates (left) and their derivatives (right, log scale) against current.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     plt = _pyplot()
     check_number("j_max", j_max, low=0, low_open=True)
