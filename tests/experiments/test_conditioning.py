@@ -53,11 +53,11 @@ def test_stimuli_presentations():
         ({"cs_patterns": np.ones((2, 3))}, "cs_patterns: Must be a finite square"),
         ({"cs_patterns": [[np.nan]]}, "cs_patterns: Must be a finite square"),
         ({"cs_patterns": [["a"]]}, "cs_patterns: Must be a finite square"),
-        ({"slot": 0}, r"slot: Must be a number > 0 \(got 0\)"),
+        ({"slot": 0}, r"slot: Must be a finite number > 0 \(got 0\)"),
         ({"cs_window": (0.5, 0.1)}, r"cs_window: Must be a pair \(start, end\)"),
         ({"us_window": (0.1, 1.5)}, r"us_window: .*<= slot \(1.0\)"),
         ({"us_window": "ab"}, "us_window: Must be a pair"),
-        ({"us_amplitude": -1}, r"us_amplitude: Must be a number > 0 \(got -1\)"),
+        ({"us_amplitude": -1}, r"us_amplitude: Must be a finite number > 0 \(got -1\)"),
     ],
 )
 def test_stimuli_bad_arguments(kwargs, match):

@@ -197,7 +197,7 @@ def test_mnist_data_scales_and_selects(monkeypatch):
     with pytest.raises(ValidationError, match=r"n_train: .* in \[1, 20\] \(got 21\)"):
         datasets.mnist_data(n_train=21, offset=30)
     with pytest.raises(ValidationError, match=r"n_test: .* in \[1, 20\] \(got 21\)"):
-        datasets.mnist_data(n_test=21)
+        datasets.mnist_data(n_train=10, n_test=21)
     with pytest.raises(ValidationError, match=r"offset: .* in \[0, 49\] \(got -1\)"):
         datasets.mnist_data(offset=-1)
 
