@@ -148,7 +148,7 @@ def test_hybrid_readout_errors():
         hybrid_readout((train[0][0], train[1]), test, nengo.PES())
 
 
-def test_comparison_table(images):
+def test_comparison_table():
     rows = hybrid.comparison_table()
     assert len(rows) == len(hybrid.ANCHORS)
     accs = {r["MNIST test accuracy (%)"] for r in rows}

@@ -9,7 +9,9 @@ from nengo_hpes.experiments.validation import (
     check_images,
     check_int,
     check_number,
+    check_shape,
     check_type,
+    require,
 )
 
 
@@ -113,3 +115,15 @@ def test_images():
     for args, kwargs, match in cases:
         with pytest.raises(ValidationError, match=match):
             check_images("train", *args, **kwargs)
+
+
+def test_shape_and_require():
+    assert check_shape("shape", (28, 28.0)) == (28, 28)
+    for bad in [(28,), (28, 0), (28, 2.5), (True, 3), "ab", 5]:
+        with pytest.raises(ValidationError, match=r"shape: Must be two integers >= 1"):
+            check_shape("shape", bad)
+    with pytest.raises(ValidationError, match=r"shape: .* >= 4 \(got \(3, 8\)\)"):
+        check_shape("shape", (3, 8), low=4)
+    require("x", True, "anything", 1)
+    with pytest.raises(ValidationError, match=r"^x: Must be a pair \(got \[1\]\)"):
+        require("x", False, "a pair", [1])
