@@ -20,6 +20,7 @@ import nengo
 import numpy as np
 
 from nengo_hpes.experiments import cnn as mnist_cnn
+from nengo_hpes.experiments.data import mnist_data
 
 
 def layer_stats(training, images, labels, n_steps=30, minibatch_size=100):
@@ -64,7 +65,7 @@ def main(argv=None):
     p.add_argument("--n-images", type=int, default=500)
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore", message="No GPU support detected")
-    (x_train, y_train), (x_test, y_test) = mnist_cnn.cnn_data(60000, args.n_images)
+    (x_train, y_train), (x_test, y_test) = mnist_data(60000, args.n_images, low=0.0)
     print(
         f"Spiking CNN, 30 steps, first {args.n_images} test images "
         "(spikes counted per image)\n"

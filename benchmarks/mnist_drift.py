@@ -28,18 +28,17 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
 import nengo  # noqa: E402
 import numpy as np  # noqa: E402
 
-from nengo_hpes import HPES  # noqa: E402
 from nengo_hpes.experiments.classifier import run_classifier  # noqa: E402
-from nengo_hpes.experiments.data import MNIST_SHAPE  # noqa: E402
-from nengo_hpes.experiments.mnist import mnist_data  # noqa: E402
+from nengo_hpes.experiments.data import MNIST_SHAPE, mnist_data  # noqa: E402
+from nengo_hpes.experiments.rules import make_rule  # noqa: E402
 
 
-def make_rule(text):
+def parse_rule(text):
+    """``pes`` or ``hpes:S`` (supervised rate 1e-4) as a rule."""
     if text == "pes":
-        return nengo.PES(1e-4)
-    kind, s = text.split(":")
-    s = float(s)
-    return HPES(learning_rate=1e-4 / s, supervision_ratio=s)
+        return make_rule("pes", 1e-4)
+    s = float(text.split(":")[1])
+    return make_rule("hpes", 1e-4 / s, supervision_ratio=s)
 
 
 def recording_simulator(record, every):
@@ -84,7 +83,7 @@ def main():
         res = run_classifier(
             train,
             test,
-            make_rule(text),
+            parse_rule(text),
             MNIST_SHAPE,
             n_classes=10,
             seed=args.seed,

@@ -1,11 +1,11 @@
 """
 How well can a readout of the spiking CNN's features do? (offline ceilings)
 
-The hybrid readout (`nengo_hpes.experiments.cnn.hybrid_readout`) learns online from
+The hybrid readout (`nengo_hpes.experiments.hybrid.hybrid_readout`) learns online from
 the spike counts of the CNN's last layer (3200 neurons, one 30-step
 presentation per image), through a fixed hidden layer of LIF neurons, onto an
 output population. This script fits the same readouts offline, by least
-squares to one-hot labels (`nengo_hpes.experiments.classifier.lstsq_readout`), to show
+squares to one-hot labels (`nengo_hpes.experiments.offline.lstsq_readout`), to show
 what limits the online one:
 
 1. **Linear readout of the counts** (no hidden layer): the regularisation is
@@ -35,7 +35,10 @@ import warnings
 import numpy as np
 
 from nengo_hpes.experiments import cnn as mnist_cnn
-from nengo_hpes.experiments.classifier import FeatureLayer, lstsq_readout
+from nengo_hpes.experiments.data import mnist_data
+from nengo_hpes.experiments.encoders import FeatureLayer
+from nengo_hpes.experiments.hybrid import FeatureScaling
+from nengo_hpes.experiments.offline import lstsq_readout
 
 #: Hidden layers of the readout: (encoders, neurons, max rate in Hz).
 HIDDEN_LAYERS = (
@@ -85,7 +88,7 @@ def hidden(f_train, y_train, f_test, y_test, window, seed=0):
     )
     print("|---|---|---|")
     for encoders, n, max_rate in HIDDEN_LAYERS:
-        scaling = mnist_cnn.FeatureScaling.fit(f_train, encoders)
+        scaling = FeatureScaling.fit(f_train, encoders)
         layer = FeatureLayer.create(
             n,
             (1, f_train.shape[1]),
@@ -118,7 +121,7 @@ def main(argv=None):
     p.add_argument("--linear-only", action="store_true", help="skip hidden layers")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore", message="No GPU support detected")
-    (x_train, y_train), (x_test, y_test) = mnist_cnn.cnn_data()
+    (x_train, y_train), (x_test, y_test) = mnist_data(low=0.0)
     training = mnist_cnn.train_cnn(
         (x_train, y_train),
         mnist_cnn.CNNSettings(input_scale=args.input_scale),

@@ -1,8 +1,8 @@
 """
 Choose the hybrid readout's learning rate on training data only.
 
-The readout of `nengo_hpes.experiments.cnn.hybrid_readout` (by default the
-`~nengo_hpes.experiments.cnn.HYBRID_READOUT` hidden layer: 6400 Gaussian-encoded
+The readout of `nengo_hpes.experiments.hybrid.hybrid_readout` (by default the
+`~nengo_hpes.experiments.hybrid.ReadoutSettings` hidden layer: 6400 Gaussian-encoded
 LIF neurons at 200 Hz) learns online from the spiking features of the first
 8000 MNIST training images and is tested on the features of the next 2000
 (the test set is not used; ``--n-train 50000 --n-val 10000`` for a split as
@@ -19,7 +19,7 @@ Usage::
 Variants: ``pes-<rate>`` (PES computed as ``HPES(rate, supervision_ratio=1)``)
 and ``hpes-<rate>`` (``HPES(rate / S)`` at the default S, the supervised part at
 ``rate``), optionally followed by ``:key=value,...``, arguments of
-`~nengo_hpes.experiments.cnn.hybrid_readout` and
+`~nengo_hpes.experiments.hybrid.hybrid_readout` and
 `~nengo_hpes.experiments.classifier.run_classifier` (e.g. ``pes-1e-3:max_rate=200`` or
 ``pes-1e-4:encoders=direct``; those not given take `hybrid_readout`'s
 defaults).
@@ -38,8 +38,10 @@ import argparse
 import json
 import time
 
-from nengo_hpes import HPES
+from nengo_hpes.experiments import cache, hybrid
 from nengo_hpes.experiments import cnn as mnist_cnn
+from nengo_hpes.experiments.data import mnist_data
+from nengo_hpes.experiments.rules import make_rule, matched_learning_rates
 
 DEFAULT_VARIANTS = ("pes-3e-5", "pes-6e-5", "pes-1.2e-4", "pes-3e-4")
 
@@ -64,10 +66,9 @@ def _number(text):
 def rule(variant):
     kind, rate = variant.partition(":")[0].split("-", 1)
     rate = float(rate)
-    if kind == "pes":
-        return HPES(learning_rate=rate, supervision_ratio=1)
-    if kind == "hpes":
-        return HPES(learning_rate=rate / HPES().supervision_ratio)
+    if kind in ("pes", "hpes"):  # pes: as HPES(supervision_ratio=1)
+        name = "pes-s1" if kind == "pes" else "hpes"
+        return make_rule(name, matched_learning_rates(rate)[name])
     raise SystemExit(f"unknown variant {variant!r}")
 
 
@@ -82,7 +83,7 @@ def main(argv=None):
     p.add_argument("--n-val", type=int, default=2000, help="the images after them")
     args = p.parse_args(argv)
     n_train, n_all = args.n_train, args.n_train + args.n_val
-    (x, y), _ = mnist_cnn.cnn_data(60000, 1)
+    (x, y), _ = mnist_data(60000, 1, low=0.0)
     training = mnist_cnn.train_cnn(
         (x, y),
         mnist_cnn.CNNSettings(epochs=10, input_scale=args.input_scale),
@@ -97,12 +98,12 @@ def main(argv=None):
     for variant in args.variants:
         t0 = time.perf_counter()
         kwargs = classifier_kwargs(variant)
-        res = mnist_cnn.hybrid_readout(
+        res = hybrid.hybrid_readout(
             (counts[:n_train], labels[:n_train]),
             (counts[n_train:], labels[n_train:]),
             rule(variant),
+            hybrid.ReadoutSettings(**kwargs),
             progress_bar=False,
-            **kwargs,
         )
         results[variant] = {
             "rule": repr(rule(variant)),
@@ -118,8 +119,8 @@ def main(argv=None):
         f"train[:{n_train}], validate on train[{n_train}:{n_all}]",
         "input_scale": args.input_scale,
         "results": results,
-        "versions": mnist_cnn.versions(),
-        "machine": mnist_cnn.machine(),
+        "versions": cache.versions(),
+        "machine": cache.machine(),
     }
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)

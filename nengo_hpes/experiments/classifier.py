@@ -4,7 +4,7 @@ Online learning of an image classifier in a spiking network, with any rule.
 The network (`classifier_network`) is the single-layer NEF classifier of
 nengo-extras' MNIST example, with its readout learned online:
 
-* a hidden layer of LIF neurons with fixed encoders (`FeatureLayer`: masked
+* a hidden layer of LIF neurons with fixed encoders (`.FeatureLayer`: masked
   Gabor or Gaussian; 100 Hz maximum rate, intercept 0.1). Each image's input
   current ``gain * (encoders @ image)`` is computed once when the image
   appears and fed straight into ``hidden.neurons`` (no 784-D ensemble);
@@ -19,7 +19,10 @@ nengo-extras' MNIST example, with its readout learned online:
 `run_classifier` trains online for one or more passes, then tests in a second
 simulator whose connection has the learned weights and no learning rule (so
 that an unsupervised term, e.g. hPES's BCM part, cannot change the weights
-while testing), and returns a `ClassifierResult`.
+while testing), and returns a `ClassifierResult`. The hidden layer is
+`nengo_hpes.experiments.encoders.FeatureLayer`; the offline least-squares
+readout of the same layer is in `nengo_hpes.experiments.offline`, the figures
+in `nengo_hpes.experiments.plots`.
 """
 
 import dataclasses
@@ -27,198 +30,23 @@ import time
 
 import nengo
 import numpy as np
-from nengo.exceptions import ValidationError
 from nengo.params import iter_params
 
-from nengo_hpes.experiments.encoders import ENCODER_KINDS, make_encoders
-
-
-def _fail(attr, msg):
-    raise ValidationError(msg, attr=attr)
-
-
-def _check_int(attr, value, low=1):
-    if not (np.ndim(value) == 0 and int(value) == value and value >= low):
-        _fail(attr, f"Must be an integer >= {low} (got {value!r})")
-    return int(value)
+from nengo_hpes.experiments.encoders import FeatureLayer
+from nengo_hpes.experiments.metrics import confusion_matrix
+from nengo_hpes.experiments.validation import check_images, check_int, fail
 
 
 def _check_steps(attr, value, dt, low=0):
-    steps = int(round(value / dt)) if np.isfinite(value) else -1
+    finite = not isinstance(value, bool) and np.isfinite(value)
+    steps = int(round(value / dt)) if finite else -1
     if steps < low or abs(steps * dt - value) > 1e-9:
-        _fail(
+        fail(
             attr,
             f"Must be a multiple of dt = {dt:g} s and >= {low * dt:g} s "
             f"(got {value!r})",
         )
     return steps
-
-
-def _check_images(attr, images, labels, n_pixels=None):
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if images.ndim != 2 or images.shape[0] == 0:
-        _fail(attr, f"Images must be a non-empty 2-D array (got shape {images.shape})")
-    if n_pixels is not None and images.shape[1] != n_pixels:
-        _fail(
-            attr,
-            f"Images must have {n_pixels} pixels (image_shape) "
-            f"(got {images.shape[1]})",
-        )
-    if labels.shape != (images.shape[0],) or labels.dtype.kind not in "iu":
-        _fail(
-            attr,
-            f"Labels must be {images.shape[0]} integers, one per image "
-            f"(got shape {labels.shape}, dtype {labels.dtype})",
-        )
-    if labels.min() < 0:
-        _fail(attr, f"Labels must be >= 0 (got {labels.min()})")
-    return images, labels.astype(np.int64)
-
-
-def confusion_matrix(labels, predictions, n_classes):
-    """
-    Count matrix ``C[true, predicted]``.
-
-    Parameters
-    ----------
-    labels, predictions : (n,) array_like of int
-        True and predicted classes, in ``[0, n_classes)``.
-    n_classes : int
-        Number of classes.
-
-    Returns
-    -------
-    (n_classes, n_classes) ndarray of int
-        Rows are true classes, columns predicted ones; it sums to ``n``.
-    """
-    labels = np.asarray(labels, dtype=np.int64)
-    predictions = np.asarray(predictions, dtype=np.int64)
-    return np.bincount(
-        labels * n_classes + predictions, minlength=n_classes * n_classes
-    ).reshape(n_classes, n_classes)
-
-
-@dataclasses.dataclass
-class FeatureLayer:
-    """
-    The fixed hidden layer: encoders, gains and biases of its neurons.
-
-    The input current of hidden neuron ``i`` for image ``x`` is
-    ``gain[i] * encoders[i] @ x + bias[i]``.
-
-    Attributes
-    ----------
-    encoders : (n_hidden, n_pixels) ndarray
-        Unit-norm encoders.
-    gain, bias : (n_hidden,) ndarray
-        Gains and biases (from ``max_rate`` and ``intercept``).
-    neuron_type : `~nengo.neurons.NeuronType`
-        The hidden neurons' type.
-    identity : bool
-        Whether ``encoders`` is the identity (then the products with it are
-        skipped: neuron ``i`` sees input ``i``).
-    """
-
-    encoders: np.ndarray
-    gain: np.ndarray
-    bias: np.ndarray
-    neuron_type: nengo.neurons.NeuronType
-    identity: bool = False
-
-    @classmethod
-    def create(
-        cls,
-        n_hidden,
-        image_shape,
-        encoders="gabor",
-        max_rate=100.0,
-        intercept=0.1,
-        neuron_type=None,
-        seed=None,
-    ):
-        """
-        Make a hidden layer with encoders of a named kind (or given ones).
-
-        Parameters
-        ----------
-        n_hidden : int
-            Number of hidden neurons.
-        image_shape : (int, int)
-            Image shape (rows, columns).
-        encoders : {"gabor", "gaussian", "identity"} or array_like
-            Encoder kind (see `nengo_hpes.experiments.encoders.make_encoders`;
-            ``"identity"``: one neuron per input value, which needs
-            ``n_hidden == n_pixels``) or the encoders themselves, an
-            ``(n_hidden, n_pixels)`` array (normalised to unit length).
-        max_rate : float
-            Firing rate of every neuron at ``encoder @ x = 1``, in Hz (> 0).
-        intercept : float
-            ``encoder @ x`` at which every neuron starts firing, in [0, 1).
-        neuron_type : `~nengo.neurons.NeuronType`, optional
-            Default `nengo.LIF`.
-        seed : int, optional
-            Seed of the encoders.
-        """
-        n_hidden = _check_int("n_hidden", n_hidden)
-        if not max_rate > 0:
-            _fail("max_rate", f"Must be > 0 Hz (got {max_rate!r})")
-        if not 0 <= intercept < 1:
-            _fail("intercept", f"Must be in [0, 1) (got {intercept!r})")
-        neuron_type = nengo.LIF() if neuron_type is None else neuron_type
-        identity = isinstance(encoders, str) and encoders == "identity"
-        if identity:
-            n_pixels = int(np.prod(image_shape))
-            if n_hidden != n_pixels:
-                _fail(
-                    "n_hidden",
-                    f"Must equal the number of pixels ({n_pixels}) for identity "
-                    f"encoders (got {n_hidden})",
-                )
-            enc = np.eye(n_hidden)
-        elif isinstance(encoders, str):
-            kinds = (*ENCODER_KINDS, "identity")
-            if encoders not in kinds:
-                _fail("encoders", f"Must be one of {kinds} (got {encoders!r})")
-            enc = make_encoders(encoders, n_hidden, image_shape, rng=seed)
-        else:
-            enc = np.asarray(encoders, dtype=np.float64)
-            n_pixels = int(np.prod(image_shape))
-            if enc.shape != (n_hidden, n_pixels):
-                _fail(
-                    "encoders",
-                    f"Must have shape (n_hidden, n_pixels) = {(n_hidden, n_pixels)} "
-                    f"(got {enc.shape})",
-                )
-            norms = np.linalg.norm(enc, axis=1, keepdims=True)
-            enc = enc / np.where(norms > 0, norms, 1)
-        gain, bias = neuron_type.gain_bias(
-            np.full(n_hidden, float(max_rate)), np.full(n_hidden, float(intercept))
-        )
-        return cls(enc, np.asarray(gain), np.asarray(bias), neuron_type, identity)
-
-    @property
-    def n_hidden(self):
-        """Number of hidden neurons."""
-        return self.encoders.shape[0]
-
-    @property
-    def n_pixels(self):
-        """Pixels per image."""
-        return self.encoders.shape[1]
-
-    def project(self, images):
-        """Encoder projections ``images @ encoders.T`` (float64)."""
-        images = np.asarray(images, dtype=np.float64)
-        return images.copy() if self.identity else images @ self.encoders.T
-
-    def currents(self, images):
-        """Input currents without the bias, ``gain * (images @ encoders.T)``."""
-        return self.project(images) * self.gain
-
-    def rates(self, images):
-        """Steady-state firing rates (Hz) of the hidden neurons for ``images``."""
-        return self.neuron_type.rates(self.project(images), self.gain, self.bias)
 
 
 class PresentCurrents(nengo.Process):
@@ -392,28 +220,28 @@ def classifier_network(
         image, at its last step), ``order``, ``labels`` (in presentation
         order), ``steps_per_image`` and ``n_classes``.
     """
-    n_classes = _check_int("n_classes", n_classes, low=2)
-    n_output = _check_int("n_output", n_output)
-    images, labels = _check_images("images", images, labels, features.n_pixels)
+    n_classes = check_int("n_classes", n_classes, low=2)
+    n_output = check_int("n_output", n_output, low=1)
+    images, labels = check_images("images", images, labels, features.n_pixels)
     if labels.max() >= n_classes:
-        _fail("labels", f"Must be < n_classes = {n_classes} (got {labels.max()})")
+        fail("labels", f"Must be < n_classes = {n_classes} (got {labels.max()})")
     steps = _check_steps("presentation_time", presentation_time, dt, low=1)
     settle = _check_steps("settle_time", settle_time, dt, low=0)
     if settle >= steps:
-        _fail(
+        fail(
             "settle_time",
             f"Must be < presentation_time = {presentation_time:g} s "
             f"(got {settle_time!r})",
         )
     order = np.arange(len(images)) if order is None else np.asarray(order)
     if order.ndim != 1 or order.size == 0 or order.min() < 0:
-        _fail("order", f"Must be a non-empty 1-D array of indices (got {order!r})")
+        fail("order", f"Must be a non-empty 1-D array of indices (got {order!r})")
     if order.max() >= len(images):
-        _fail("order", f"Indices must be < {len(images)} (got {order.max()})")
+        fail("order", f"Indices must be < {len(images)} (got {order.max()})")
     shape = (n_output, features.n_hidden)
     weights = np.zeros(shape) if weights is None else np.asarray(weights, dtype=float)
     if weights.shape != shape:
-        _fail("weights", f"Must have shape {shape} (got {weights.shape})")
+        fail("weights", f"Must have shape {shape} (got {weights.shape})")
 
     seeds = np.random.RandomState(seed).randint(np.iinfo(np.int32).max, size=3)
     with nengo.Network(seed=seed, label="online classifier") as net:
@@ -530,7 +358,7 @@ class ClassifierResult:
         n = len(self.train_correct)
         if n == 0:
             return np.zeros(0, dtype=int), np.zeros(0)
-        block = max(1, n // 20) if block is None else _check_int("block", block)
+        block = max(1, n // 20) if block is None else check_int("block", block, low=1)
         ends = np.arange(block, n + block, block).clip(max=n)
         starts = np.r_[0, ends[:-1]]
         acc = np.array([self.train_correct[s:e].mean() for s, e in zip(starts, ends)])
@@ -636,10 +464,10 @@ def run_classifier(
     -------
     ClassifierResult
     """
-    n_passes = _check_int("n_passes", n_passes)
-    n_output = _check_int("n_output", n_output)
-    x_train, y_train = _check_images("train", *train)
-    x_test, y_test = _check_images("test", *test)
+    n_passes = check_int("n_passes", n_passes, low=1)
+    n_output = check_int("n_output", n_output, low=1)
+    x_train, y_train = check_images("train", *train)
+    x_test, y_test = check_images("test", *test)
     if n_classes is None:
         n_classes = int(max(y_train.max(), y_test.max())) + 1
     features = FeatureLayer.create(
@@ -720,294 +548,3 @@ def run_classifier(
         timings=timings,
         params=params,
     )
-
-
-def lstsq_readout(blocks, n_classes, reg=0.01):
-    """
-    Least-squares decoders from activities to one-hot labels (ridge).
-
-    Accumulates ``A.T @ A`` and ``A.T @ Y`` over blocks of activities ``A``
-    and one-hot targets ``Y``, then solves with nengo's
-    `~nengo.solvers.LstsqL2` regularisation: ``n * (reg * max(A))**2`` on the
-    diagonal, ``n`` the number of samples. No bias term (rates and spike
-    counts are >= 0 and a silent input predicts nothing).
-
-    Parameters
-    ----------
-    blocks : iterable of (activities, labels)
-        ``(m, n_inputs)`` activities (rates, counts...) and ``(m,)`` labels.
-    n_classes : int
-        Number of classes (one-hot width).
-    reg : float, optional
-        Regularisation relative to the largest activity (>= 0).
-
-    Returns
-    -------
-    (n_inputs, n_classes) ndarray
-        Decoders: the predicted class is ``argmax(activities @ decoders)``.
-    """
-    n_classes = _check_int("n_classes", n_classes)
-    try:
-        ok = not isinstance(reg, str) and bool(np.isfinite(reg) and reg >= 0)
-    except TypeError:
-        ok = False
-    if not ok:
-        _fail("reg", f"Must be a finite number >= 0 (got {reg!r})")
-    gram = rhs = None
-    a_max, n = 0.0, 0
-    for a, y in blocks:
-        a = np.asarray(a, dtype=np.float64)
-        if gram is None:
-            gram = np.zeros((a.shape[1], a.shape[1]))
-            rhs = np.zeros((a.shape[1], n_classes))
-        gram += a.T @ a
-        rhs += a.T @ np.eye(n_classes)[np.asarray(y)]
-        a_max = max(a_max, float(a.max(initial=0.0)))
-        n += len(a)
-    if gram is None or n == 0:
-        _fail("blocks", "Must hold at least one sample")
-    gram[np.diag_indices_from(gram)] += n * (reg * a_max) ** 2
-    return np.linalg.solve(gram, rhs)
-
-
-def offline_accuracy(features, train, test, n_classes=None, reg=0.01, chunk=5000):
-    """
-    Test accuracy of a least-squares readout of the hidden rates (no spikes).
-
-    The ceiling that an online rule learning the same readout can approach:
-    ridge regression from the steady-state hidden rates to one-hot labels
-    (`lstsq_readout`), predictions by the largest output.
-
-    Parameters
-    ----------
-    features : FeatureLayer
-        The hidden layer.
-    train, test : (images, labels)
-        As for `run_classifier`.
-    n_classes : int, optional
-        Default: the largest label + 1.
-    reg : float, optional
-        Regularisation relative to the largest rate.
-    chunk : int, optional
-        Images per block when accumulating (bounds the memory).
-
-    Returns
-    -------
-    float
-    """
-    x_train, y_train = _check_images("train", *train, features.n_pixels)
-    x_test, y_test = _check_images("test", *test, features.n_pixels)
-    if n_classes is None:
-        n_classes = int(max(y_train.max(), y_test.max())) + 1
-    decoders = lstsq_readout(
-        (
-            (features.rates(x_train[s : s + chunk]), y_train[s : s + chunk])
-            for s in range(0, len(x_train), chunk)
-        ),
-        n_classes,
-        reg,
-    )
-    correct = 0
-    for s in range(0, len(x_test), chunk):
-        out = features.rates(x_test[s : s + chunk]) @ decoders
-        correct += int(np.sum(out.argmax(axis=1) == y_test[s : s + chunk]))
-    return correct / len(x_test)
-
-
-def plot_learning_curves(results, path=None, block=None):
-    """
-    Training accuracy (per block of presentations) of each result.
-
-    Parameters
-    ----------
-    results : list of ClassifierResult
-        The runs to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-    block : int, optional
-        Presentations per block (see `ClassifierResult.learning_curve`).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for res in results:
-        seen, acc = res.learning_curve(block)
-        ax.plot(seen, 100 * acc, marker=".", label=f"{res.label}")
-        ax.axhline(100 * res.accuracy, ls="--", lw=0.8, color=ax.lines[-1].get_color())
-    ax.set_xlabel("training images presented")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title("Training accuracy while learning (dashed: test, learning off)")
-    ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-    return fig
-
-
-def plot_confusion_matrix(result, path=None):
-    """
-    The test confusion matrix of one result, with counts.
-
-    Parameters
-    ----------
-    result : ClassifierResult
-        The run to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    conf = result.confusion
-    n = conf.shape[0]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.5 * n, 0.6 + 0.5 * n))
-    ax.imshow(conf, cmap="Blues")
-    high = conf.max() / 2 if conf.size else 0
-    for (i, j), count in np.ndenumerate(conf):
-        ax.text(
-            j,
-            i,
-            str(count),
-            ha="center",
-            va="center",
-            fontsize="x-small",
-            color="white" if count > high else "black",
-        )
-    ax.set_xticks(range(n))
-    ax.set_yticks(range(n))
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(f"{result.label}\ntest accuracy {100 * result.accuracy:.2f} %")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-    return fig
-
-
-def plot_digits(images, labels, predictions=None, shape=(28, 28), n=12, path=None):
-    """
-    A row of images with their labels (and predictions, if given).
-
-    Parameters
-    ----------
-    images : (m, n_pixels) array_like
-        Images (any scale; each is shown with its own grey range).
-    labels : (m,) array_like of int
-        True classes.
-    predictions : (m,) array_like of int, optional
-        Predicted classes; with them, only misclassified images are shown.
-    shape : (int, int), optional
-        Image shape.
-    n : int, optional
-        At most this many images.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    n = _check_int("n", n)
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if images.ndim != 2 or images.shape[1] != int(np.prod(shape)):
-        _fail(
-            "images",
-            f"Must have shape (m, {int(np.prod(shape))}) (got {images.shape})",
-        )
-    if labels.shape != (len(images),):
-        _fail("labels", f"Must have shape ({len(images)},) (got {labels.shape})")
-    index = np.arange(len(images))
-    if predictions is not None:
-        predictions = np.asarray(predictions)
-        if predictions.shape != labels.shape:
-            _fail(
-                "predictions",
-                f"Must have shape {labels.shape} (got {predictions.shape})",
-            )
-        index = np.flatnonzero(predictions != labels)
-    index = index[:n]
-    fig, axes = plt.subplots(1, max(1, len(index)), figsize=(1.2 * max(1, n), 1.6))
-    axes = np.atleast_1d(axes)
-    for ax in axes:
-        ax.axis("off")
-    for ax, i in zip(axes, index):
-        ax.imshow(images[i].reshape(shape), cmap="gray_r")
-        title = (
-            f"{labels[i]}"
-            if predictions is None
-            else (f"{labels[i]} as {predictions[i]}")
-        )
-        ax.set_title(title, fontsize="small")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-    return fig
-
-
-def plot_weight_histograms(results, path=None, bins=100):
-    """
-    Histograms of each result's learned weights, with their Gini index.
-
-    The Gini index (`nengo_hpes.experiments.metrics.gini_index` of the absolute weights)
-    is 0 when all weights have the same magnitude and tends to 1 when a few
-    weights carry all of it.
-
-    Parameters
-    ----------
-    results : list of ClassifierResult
-        The runs to show.
-    path : str or Path, optional
-        Where to save the figure (PNG).
-    bins : int, optional
-        Histogram bins.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib
-
-    if path is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    from nengo_hpes.experiments.metrics import gini_index
-
-    results = list(results)
-    if not results:
-        _fail("results", "Must have at least one result (got [])")
-    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 3.2))
-    for ax, res in zip(np.atleast_1d(axes), results):
-        w = res.weights.ravel()
-        ax.hist(w, bins=bins, log=True, color="C0")
-        ax.set_title(f"{res.label}\nGini {gini_index(res.weights):.3f}", fontsize=9)
-        ax.set_xlabel("weight")
-    np.atleast_1d(axes)[0].set_ylabel("count (log)")
-    fig.tight_layout()
-    if path is not None:
-        fig.savefig(path, dpi=100)
-    return fig

@@ -12,8 +12,8 @@ of its paired US.
 `conditioning_network` builds the network, `run_conditioning` simulates it and
 returns a `ConditioningResult` with the measurements (correlations between CR
 and UR, the gate's effect); `conditioning_table` pools them over runs.
-`gate_requirement` derives, from the LIF tuning of the built error population,
-how strong the inhibition must be.
+`nengo_hpes.experiments.gate.gate_requirement` derives, from the LIF tuning of
+the built error population, how strong the inhibition must be.
 """
 
 import dataclasses
@@ -21,9 +21,10 @@ import time
 
 import nengo
 import numpy as np
-from nengo.exceptions import ValidationError
 
-from nengo_hpes.experiments.metrics import gini_index
+from nengo_hpes.experiments.gate import GateRequirement, gate_requirement
+from nengo_hpes.experiments.metrics import gini_index, response_correlation
+from nengo_hpes.experiments.validation import check_int, check_number, require
 
 #: The default conditioned stimuli: three distinct, overlapping patterns of
 #: norm <= 0.75, so that a CS with its memory trace (at most 0.87 times the CS
@@ -34,28 +35,12 @@ DEFAULT_CS_PATTERNS = ((0.6, 0.4, 0.0), (0.0, 0.5, 0.5), (0.45, 0.0, 0.6))
 PHASES = ("before", "learning", "after")
 
 
-def _check(name, ok, domain, value):
-    if not ok:
-        raise ValidationError(f"Must be {domain} (got {value!r})", attr=name)
-
-
-def _check_int(name, value, low):
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-    _check(name, ok and value >= low, f"an integer >= {low}", value)
-
-
-def _check_number(name, value, low=0.0, strict=False):
-    ok = np.isscalar(value) and np.isreal(value) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value) and (value > low if strict else value >= low)
-    _check(name, ok, f"a number {'>' if strict else '>='} {low:g}", value)
-
-
 def _check_window(name, window, slot):
     try:
         a, b = (float(w) for w in window)
     except (TypeError, ValueError):
         a, b = np.nan, np.nan
-    _check(
+    require(
         name,
         0 <= a < b <= slot,
         f"a pair (start, end) with 0 <= start < end <= slot ({slot})",
@@ -83,22 +68,17 @@ class ConditioningStimuli:
     cs_patterns : array_like, optional
         One row per pair: the conditioned stimuli (``n_pairs x n_pairs``).
     slot : float, optional
-        Seconds per pair.
-    cs_window : (float, float), optional
-        When the CS is on, in seconds from the start of its slot.
-    us_window : (float, float), optional
-        When the US is on, in seconds from the start of its slot.
+        Seconds per pair (> 0).
+    cs_window, us_window : (float, float), optional
+        When the CS and the US are on, in seconds from the start of the slot.
     us_amplitude : float, optional
-        Value of the active US component.
+        Value of the active US component (> 0).
 
     Attributes
     ----------
-    cs_patterns : ndarray
-        The conditioned stimuli, one row per pair.
-    n_pairs : int
-        Number of stimulus pairs (and dimensions).
-    cycle : float
-        Seconds to present every pair once.
+    cs_patterns, n_pairs, cycle
+        The conditioned stimuli (one row per pair), the number of pairs (and
+        dimensions), and the seconds to present every pair once.
     """
 
     def __init__(
@@ -113,7 +93,7 @@ class ConditioningStimuli:
             patterns = np.asarray(cs_patterns, dtype=float)
         except (TypeError, ValueError):
             patterns = np.full((0, 1), np.nan)
-        _check(
+        require(
             "cs_patterns",
             patterns.ndim == 2
             and patterns.shape[0] == patterns.shape[1]
@@ -122,13 +102,13 @@ class ConditioningStimuli:
             "a finite square array (one row per pair)",
             cs_patterns,
         )
-        _check_number("slot", slot, strict=True)
+        check_number("slot", slot, low=0, low_open=True)
         self.cs_patterns = patterns
         self.n_pairs = patterns.shape[0]
         self.slot = float(slot)
         self.cs_window = _check_window("cs_window", cs_window, self.slot)
         self.us_window = _check_window("us_window", us_window, self.slot)
-        _check_number("us_amplitude", us_amplitude, strict=True)
+        check_number("us_amplitude", us_amplitude, low=0, low_open=True)
         self.us_amplitude = float(us_amplitude)
         self.cycle = self.n_pairs * self.slot
 
@@ -177,136 +157,6 @@ class ConditioningStimuli:
         return out
 
 
-@dataclasses.dataclass
-class GateRequirement:
-    """
-    How strongly an inhibitory gate must drive a LIF population to silence it.
-
-    Attributes
-    ----------
-    transform : float
-        The smallest ``g`` for which ``Connection(gate, ens.neurons,
-        transform=-g * ones)`` silences every neuron (nengo multiplies a
-        connection into ``ens.neurons`` by each neuron's gain).
-    current : float
-        The most by which any neuron's input current exceeds the LIF
-        threshold (1) at the given input norm,
-        ``max_j (gain_j * max_input + bias_j) - 1``: the inhibitory current
-        that a gate giving every neuron the same current (bypassing the
-        gains) would have to exceed.
-    neuron : int
-        The neuron that sets ``transform`` (lowest intercept).
-    max_input : float
-        The input norm, in radii, that the gate must overcome.
-    """
-
-    transform: float
-    current: float
-    neuron: int
-    max_input: float
-
-
-def _gain_bias(gain, bias):
-    gain = np.asarray(gain, dtype=float)
-    bias = np.asarray(bias, dtype=float)
-    _check(
-        "gain",
-        gain.ndim == 1 and gain.size > 0 and np.all(np.isfinite(gain) & (gain > 0)),
-        "a non-empty 1-D array of finite numbers > 0",
-        gain,
-    )
-    _check(
-        "bias",
-        bias.shape == gain.shape and np.all(np.isfinite(bias)),
-        f"a finite array of the same shape as gain {gain.shape}",
-        bias,
-    )
-    return gain, bias
-
-
-def gate_requirement(gain, bias, max_input=1.0):
-    r"""
-    The inhibition that silences a LIF population for every input up to a norm.
-
-    A LIF neuron fires only when its input current exceeds 1. Neuron :math:`j`
-    with gain :math:`\alpha_j`, bias :math:`b_j` and (unit) encoder
-    :math:`e_j`, representing :math:`x`, and inhibited by a connection
-    ``transform=-g`` into ``ens.neurons`` (which nengo scales by the gain),
-    receives
-
-    .. math:: J_j = \alpha_j (e_j \cdot x / r - g) + b_j .
-
-    With :math:`|x| / r \le m` the largest value is
-    :math:`\alpha_j (m - g) + b_j`, so every neuron is silent for every such
-    input if and only if
-
-    .. math:: g > \max_j \left( m - c_j \right),
-              \qquad c_j = \frac{1 - b_j}{\alpha_j},
-
-    where :math:`c_j` is neuron :math:`j`'s intercept. As a current the
-    same condition reads :math:`g \alpha_j > \alpha_j m + b_j - 1` for every
-    :math:`j`; at :math:`m = 1` the largest right-hand side is
-    :math:`\max_j (\alpha_j + b_j - 1)`.
-
-    Parameters
-    ----------
-    gain, bias : array_like
-        The population's gains (> 0) and biases, e.g.
-        ``sim.data[ens].gain`` and ``sim.data[ens].bias``.
-    max_input : float, optional
-        Largest input norm to overcome, in units of the radius (>= 0).
-
-    Returns
-    -------
-    GateRequirement
-    """
-    gain, bias = _gain_bias(gain, bias)
-    _check_number("max_input", max_input)
-    intercepts = (1.0 - bias) / gain
-    neuron = int(np.argmin(intercepts))
-    return GateRequirement(
-        transform=float(max_input - intercepts[neuron]),
-        current=float(np.max(gain * max_input + bias) - 1.0),
-        neuron=neuron,
-        max_input=float(max_input),
-    )
-
-
-def gated_max_rates(neuron_type, gain, bias, gate_strength, max_input=1.0):
-    """
-    Each neuron's highest firing rate under a gate, over inputs up to a norm.
-
-    Parameters
-    ----------
-    neuron_type : `~nengo.neurons.NeuronType`
-        The population's neuron type (e.g. ``nengo.LIF()``).
-    gain, bias : array_like
-        The population's gains (> 0) and biases.
-    gate_strength : float or array_like
-        Gate transform(s) ``g`` (>= 0), as in `gate_requirement`.
-    max_input : float, optional
-        Largest input norm, in units of the radius (>= 0).
-
-    Returns
-    -------
-    ndarray
-        Rates in Hz, shape ``(len(gate_strength), n_neurons)`` (or
-        ``(n_neurons,)`` for a scalar ``gate_strength``).
-    """
-    gain, bias = _gain_bias(gain, bias)
-    _check_number("max_input", max_input)
-    g = np.asarray(gate_strength, dtype=float)
-    _check(
-        "gate_strength",
-        g.ndim <= 1 and np.all(np.isfinite(g) & (g >= 0)),
-        "a number >= 0 or a 1-D array of them",
-        gate_strength,
-    )
-    x = np.broadcast_to((max_input - np.atleast_1d(g))[:, None], (g.size, gain.size))
-    rates = neuron_type.rates(x, gain, bias)
-    return rates[0] if g.ndim == 0 else rates
-
-
 def conditioning_network(
     learning_rule_type,
     n_per_dim=100,
@@ -341,32 +191,28 @@ def conditioning_network(
     ``pre_cycles`` cycles of presentations and lasts ``learn_cycles`` cycles;
     ``test_cycles`` cycles follow it. Outside the window the ``gate`` node
     outputs 1 and inhibits every error neuron through
-    ``transform=-gate_strength`` (see `gate_requirement` for how large it must
-    be).
+    ``transform=-gate_strength`` (see `.gate_requirement` for how large it
+    must be).
 
     Parameters
     ----------
     learning_rule_type : LearningRuleType or None
         The rule on ``cs -> cr`` (None: no learning).
-    n_per_dim : int, optional
-        Neurons per represented dimension.
-    pre_cycles, learn_cycles, test_cycles : int, optional
-        Cycles (every pair once) before, during and after the learning window.
+    n_per_dim, pre_cycles, learn_cycles, test_cycles : int, optional
+        Neurons per represented dimension; cycles (every pair once) before,
+        during and after the learning window (all >= 1).
     stimuli : ConditioningStimuli, optional
         The stimuli (default: ``ConditioningStimuli()``).
     gate_strength : float, optional
         ``g`` in the gate's ``transform=-g``, >= 0.
-    delay_synapse : float, optional
-        Time constant of the CS memory trace, in seconds (> 0).
-    cr_error_synapse : float, optional
-        Time constant of the ``cr -> error`` connection (> 0). The default,
-        nengo's 5 ms, is that of the UR's path, so the CR is trained to match
-        the UR in time. A slower one (the textbook demo uses 0.1 s) trains a
-        CR that leads the UR by about its time constant.
-    probe_synapse : float, optional
-        Filter of the decoded probes (``us``, ``ur``, ``cs``, ``cr``).
-    weights_sample_every : float, optional
-        Sampling period of the weight probe, in seconds (> 0).
+    delay_synapse, cr_error_synapse : float, optional
+        Time constants (s, > 0) of the CS memory trace and of ``cr -> error``.
+        The latter's default, nengo's 5 ms, is that of the UR's path, so the
+        CR is trained to match the UR in time; a slower one (the textbook demo
+        uses 0.1 s) trains a CR that leads the UR by about its time constant.
+    probe_synapse, weights_sample_every : float, optional
+        Filter of the decoded probes (``us``, ``ur``, ``cs``, ``cr``; >= 0) and
+        sampling period (s, > 0) of the weight probe.
     seed : int, optional
         Network seed.
 
@@ -379,18 +225,18 @@ def conditioning_network(
         ``p_cr``, ``p_error``, ``p_gate``, ``p_error_spikes`` (spikes of the
         whole error population per step) and ``p_weights``.
     """
-    _check_int("n_per_dim", n_per_dim, 1)
-    _check_int("pre_cycles", pre_cycles, 1)
-    _check_int("learn_cycles", learn_cycles, 1)
-    _check_int("test_cycles", test_cycles, 1)
-    _check_number("gate_strength", gate_strength)
-    _check_number("delay_synapse", delay_synapse, strict=True)
-    _check_number("cr_error_synapse", cr_error_synapse, strict=True)
-    _check_number("probe_synapse", probe_synapse)
-    _check_number("weights_sample_every", weights_sample_every, strict=True)
+    check_int("n_per_dim", n_per_dim, low=1)
+    check_int("pre_cycles", pre_cycles, low=1)
+    check_int("learn_cycles", learn_cycles, low=1)
+    check_int("test_cycles", test_cycles, low=1)
+    check_number("gate_strength", gate_strength, low=0)
+    check_number("delay_synapse", delay_synapse, low=0, low_open=True)
+    check_number("cr_error_synapse", cr_error_synapse, low=0, low_open=True)
+    check_number("probe_synapse", probe_synapse, low=0)
+    check_number("weights_sample_every", weights_sample_every, low=0, low_open=True)
     if stimuli is None:
         stimuli = ConditioningStimuli()
-    _check(
+    require(
         "stimuli",
         isinstance(stimuli, ConditioningStimuli),
         "a ConditioningStimuli",
@@ -468,35 +314,6 @@ def conditioning_network(
     return net
 
 
-def response_correlation(a, b):
-    """
-    Correlation of two multidimensional time series, each dimension centred.
-
-    Each column (dimension) of ``a`` and ``b`` is centred on its own mean,
-    then the columns are correlated together (Pearson over every sample of
-    every dimension). A constant offset in one dimension therefore does not
-    count as a response; what counts is moving in the same direction at the
-    same time.
-
-    Parameters
-    ----------
-    a, b : array_like
-        Arrays of the same shape ``(n_samples, n_dims)`` (or ``(n_samples,)``).
-
-    Returns
-    -------
-    float
-        In [-1, 1]; NaN if either array is constant.
-    """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    _check("b", a.shape == b.shape, f"an array of the same shape as a {a.shape}", b)
-    a = a - a.mean(axis=0)
-    b = b - b.mean(axis=0)
-    denom = np.sqrt(np.sum(a * a) * np.sum(b * b))
-    return float(np.sum(a * b) / denom) if denom > 0 else float("nan")
-
-
 @dataclasses.dataclass
 class ConditioningResult:
     """
@@ -506,38 +323,28 @@ class ConditioningResult:
     ----------
     label : str
         Name for tables and plots.
-    t : ndarray
-        Simulation times.
-    us_stim, cs_stim : ndarray
-        The stimuli (``len(t) x D``).
-    us, ur, cs, cr : ndarray
-        Decoded, filtered population outputs (``cs`` has ``2D`` columns).
-    error : ndarray
-        Decoded error ``CR - UR``.
-    gate : ndarray
-        Gate node output (1: learning off).
-    error_spikes : ndarray
-        Spikes of the whole error population per time step.
-    weights_t : ndarray
-        Times of the weight samples (the first is the built matrix, at 0).
-    gini_t : ndarray
-        Weight Gini index at ``weights_t``.
+    t, us_stim, cs_stim : ndarray
+        Simulation times and the stimuli (``len(t) x D``).
+    us, ur, cs, cr, error : ndarray
+        Decoded, filtered population outputs (``cs`` has ``2D`` columns;
+        ``error`` is ``CR - UR``).
+    gate, error_spikes : ndarray
+        Gate node output (1: learning off) and spikes of the whole error
+        population per time step.
+    weights_t, gini_t : ndarray
+        Times of the weight samples (the first is the built matrix, at 0) and
+        the weights' Gini index then.
     weights_start, weights_learn_end, weights_end : ndarray
         The ``cs -> cr`` weights when built, at the first sample at least
         0.1 s after the learning window (once the error has decayed) and at
         the end.
-    stimuli : ConditioningStimuli
-        The stimuli.
-    learn_window : (float, float)
-        Start and end of the learning window.
-    gate_strength : float
-        ``g`` of the gate's ``transform=-g``.
-    gate_needed : GateRequirement
+    stimuli, learn_window, gate_strength
+        The stimuli, the window's (start, end) and ``g`` of the gate's
+        ``transform=-g``.
+    gate_needed : `.GateRequirement`
         From the built error population, for inputs up to its radius.
-    error_neuron_type : `~nengo.neurons.NeuronType`
-        Neuron type of the error population.
-    error_gain, error_bias : ndarray
-        Gains and biases of the error population.
+    error_neuron_type, error_gain, error_bias
+        Neuron type, gains and biases of the error population.
     wall_time : float
         Seconds the simulation took.
     """
@@ -569,7 +376,7 @@ class ConditioningResult:
 
     def phase_range(self, phase):
         """Start and end time of ``phase``: "before", "learning" or "after"."""
-        _check("phase", phase in PHASES, f"one of {PHASES}", phase)
+        require("phase", phase in PHASES, f"one of {PHASES}", phase)
         a, b = self.learn_window
         return {
             "before": (0.0, a),
@@ -586,7 +393,7 @@ class ConditioningResult:
 
         For each pair, the CR and UR samples of all the pair's CS
         presentations in ``phase``, from CS onset to ``tail`` seconds after CS
-        offset, are concatenated and correlated with `response_correlation`
+        offset, are concatenated and correlated with `.response_correlation`
         (every dimension, each centred on its own mean).
 
         Parameters
@@ -616,7 +423,7 @@ class ConditioningResult:
         return self._per_pair(phase, tail, ratio)
 
     def _per_pair(self, phase, tail, fn):
-        _check_number("tail", tail)
+        check_number("tail", tail, low=0)
         t0, t1 = self.phase_range(phase)
         masks = [np.zeros_like(self.t, dtype=bool) for _ in range(self.stimuli.n_pairs)]
         for pair, a, b in self.stimuli.presentations(t0, t1, tail=tail):
@@ -637,22 +444,7 @@ class ConditioningResult:
         ``min_amplitude`` times the UR's (a response, not only a shape), while
         before the window the correlation was below ``max_before`` in
         magnitude (the response was learned, not there from the start).
-
-        Parameters
-        ----------
-        min_correlation : float, optional
-            Least correlation after the window.
-        min_amplitude : float, optional
-            Least ratio of CR to UR RMS after the window.
-        max_before : float, optional
-            Largest magnitude of the correlation before the window.
-        tail : float, optional
-            As in `correlations`.
-
-        Returns
-        -------
-        ndarray of bool
-            One entry per pair.
+        ``tail`` is as in `correlations`. Returns one bool per pair.
         """
         before = self.correlations("before", tail=tail)
         r = self.correlations("after", tail=tail)
@@ -713,26 +505,19 @@ def conditioning_table(results, tail=0.2):
     One row per rule: the measurements of `ConditioningResult.summary` pooled
     over pairs and seeds.
 
-    Parameters
-    ----------
-    results : dict
-        ``{label: [ConditioningResult, ...]}`` (e.g. one result per seed).
-    tail : float, optional
-        As in `ConditioningResult.correlations`.
-
-    Returns
-    -------
-    list of dict
-        Keys: ``rule``, ``runs``, ``pairs conditioned`` ("k/n"), and
-        ``r before``, ``r after``, ``CR/UR RMS after`` as mean ± sd over every
-        pair of every run.
+    ``results`` is ``{label: [ConditioningResult, ...]}`` (e.g. one result per
+    seed); ``tail`` as in `ConditioningResult.correlations`. The rows' keys:
+    ``rule``, ``runs``, ``pairs conditioned`` ("k/n"), and ``r before``, ``r
+    after``, ``CR/UR RMS after`` as mean ± sd over every pair of every run.
     """
     from nengo_hpes.experiments.notebook import mean_sd
 
-    _check("results", len(results) > 0, "a non-empty dict", results)
+    require("results", len(results) > 0, "a non-empty dict", results)
     rows = []
     for label, runs in results.items():
-        _check("results", len(runs) > 0, f"at least one run per rule ({label!r})", runs)
+        require(
+            "results", len(runs) > 0, f"at least one run per rule ({label!r})", runs
+        )
         pairs = [row for res in runs for row in res.summary(tail)]
         rows.append(
             {
@@ -760,18 +545,9 @@ def run_conditioning(
     """
     Build and run `conditioning_network`; return a `ConditioningResult`.
 
-    Parameters
-    ----------
-    learning_rule_type : LearningRuleType or None
-        The rule on ``cs -> cr``.
-    label : str, optional
-        Name for tables and plots (default: ``repr`` of the rule).
-    simulator : callable, optional
-        Simulator class (``nengo.Simulator`` or a compatible one).
-    progress_bar : bool, optional
-        Show nengo's progress bar.
-    **kwargs
-        Passed to `conditioning_network`.
+    ``label`` names the run in tables and plots (default: ``repr`` of the
+    rule); ``simulator`` is ``nengo.Simulator`` or a compatible class;
+    ``kwargs`` go to `conditioning_network`.
     """
     net = conditioning_network(learning_rule_type, **kwargs)
     with simulator(net, progress_bar=progress_bar) as sim:

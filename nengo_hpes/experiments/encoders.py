@@ -7,11 +7,22 @@ sees one oriented edge detector in one part of the image. This is the
 encoder design of nengo-extras' single-layer MNIST example (Gabor parameters
 drawn from the same ranges), implemented here from the formula. Every
 encoder is returned with unit norm, as nengo normalises ensemble encoders.
+`FeatureLayer` is a classifier's fixed hidden layer built on these encoders.
 """
 
+import dataclasses
+
+import nengo
 import numpy as np
 from nengo.dists import Choice, Distribution, Uniform
-from nengo.exceptions import ValidationError
+
+from nengo_hpes.experiments.validation import (
+    check_choice,
+    check_int,
+    check_number,
+    check_shape,
+    fail,
+)
 
 ENCODER_KINDS = ("gabor", "gaussian")
 
@@ -24,24 +35,6 @@ GABOR_SIGMA = Choice([0.45])
 
 def _rng(rng):
     return rng if isinstance(rng, np.random.RandomState) else np.random.RandomState(rng)
-
-
-def _check_shape(name, shape):
-    try:
-        ok = len(shape) == 2 and all(int(s) == s and s >= 1 for s in shape)
-    except TypeError:
-        ok = False
-    if not ok:
-        raise ValidationError(
-            f"Must be two positive integers (got {shape!r})", attr=name
-        )
-    return int(shape[0]), int(shape[1])
-
-
-def _check_count(name, n):
-    if not (np.ndim(n) == 0 and int(n) == n and n >= 1):
-        raise ValidationError(f"Must be an integer >= 1 (got {n!r})", attr=name)
-    return int(n)
 
 
 def _unit_rows(x):
@@ -85,24 +78,20 @@ def gabor_patches(
     -------
     (n, rows, columns) ndarray
     """
-    n = _check_count("n", n)
-    rows, cols = _check_shape("shape", shape)
+    n = check_int("n", n, low=1)
+    rows, cols = check_shape("shape", shape)
     rng = _rng(rng)
     for name, dist in (("theta", theta), ("freq", freq), ("phase", phase)):
         if not isinstance(dist, Distribution):
-            raise ValidationError(
-                f"Must be a nengo Distribution (got {dist!r})", attr=name
-            )
+            fail(name, f"Must be a nengo Distribution (got {dist!r})")
     if not isinstance(sigma, Distribution):
-        raise ValidationError(
-            f"Must be a nengo Distribution (got {sigma!r})", attr="sigma"
-        )
+        fail("sigma", f"Must be a nengo Distribution (got {sigma!r})")
     th = theta.sample(n, rng=rng)[:, None, None]
     f = freq.sample(n, rng=rng)[:, None, None]
     ph = phase.sample(n, rng=rng)[:, None, None]
     sg = sigma.sample(n, rng=rng)[:, None, None]
     if np.any(sg <= 0):
-        raise ValidationError("Must give values > 0", attr="sigma")
+        fail("sigma", f"Must give values > 0 (got min {sg.min():g})")
 
     y, x = np.meshgrid(
         np.linspace(-1, 1, rows), np.linspace(-1, 1, cols), indexing="ij"
@@ -132,16 +121,16 @@ def place_patches(patches, image_shape, rng=None):
     """
     patches = np.asarray(patches, dtype=np.float64)
     if patches.ndim != 3:
-        raise ValidationError(
+        fail(
+            "patches",
             f"Must be a 3-D array (n, rows, columns) (got shape {patches.shape})",
-            attr="patches",
         )
-    height, width = _check_shape("image_shape", image_shape)
+    height, width = check_shape("image_shape", image_shape)
     n, rows, cols = patches.shape
     if rows > height or cols > width:
-        raise ValidationError(
-            f"Patches ({rows} x {cols}) must fit in the image " f"({height} x {width})",
-            attr="image_shape",
+        fail(
+            "image_shape",
+            f"Patches ({rows} x {cols}) must fit in the image ({height} x {width})",
         )
     rng = _rng(rng)
     top = rng.randint(0, height - rows + 1, size=n)
@@ -174,8 +163,8 @@ def gabor_encoders(n, image_shape, patch_shape=(11, 11), rng=None, **gabor_kwarg
     -------
     (n, image_rows * image_columns) ndarray
     """
-    height, width = _check_shape("image_shape", image_shape)
-    rows, cols = _check_shape("patch_shape", patch_shape)
+    height, width = check_shape("image_shape", image_shape)
+    rows, cols = check_shape("patch_shape", patch_shape)
     rng = _rng(rng)
     patches = gabor_patches(
         n, (min(rows, height), min(cols, width)), rng=rng, **gabor_kwargs
@@ -200,8 +189,8 @@ def gaussian_encoders(n, dimensions, rng=None):
     -------
     (n, dimensions) ndarray
     """
-    n = _check_count("n", n)
-    dimensions = _check_count("dimensions", dimensions)
+    n = check_int("n", n, low=1)
+    dimensions = check_int("dimensions", dimensions, low=1)
     return _unit_rows(_rng(rng).randn(n, dimensions))
 
 
@@ -225,11 +214,126 @@ def make_encoders(kind, n, image_shape, rng=None):
     -------
     (n, image_rows * image_columns) ndarray
     """
-    height, width = _check_shape("image_shape", image_shape)
+    height, width = check_shape("image_shape", image_shape)
+    check_choice("encoders", kind, ENCODER_KINDS)
     if kind == "gabor":
         return gabor_encoders(n, (height, width), rng=rng)
-    if kind == "gaussian":
-        return gaussian_encoders(n, height * width, rng=rng)
-    raise ValidationError(
-        f"Must be one of {ENCODER_KINDS} (got {kind!r})", attr="encoders"
-    )
+    return gaussian_encoders(n, height * width, rng=rng)
+
+
+@dataclasses.dataclass
+class FeatureLayer:
+    """
+    The fixed hidden layer: encoders, gains and biases of its neurons.
+
+    The input current of hidden neuron ``i`` for image ``x`` is
+    ``gain[i] * encoders[i] @ x + bias[i]``.
+
+    Attributes
+    ----------
+    encoders : (n_hidden, n_pixels) ndarray
+        Unit-norm encoders.
+    gain, bias : (n_hidden,) ndarray
+        Gains and biases (from ``max_rate`` and ``intercept``).
+    neuron_type : `~nengo.neurons.NeuronType`
+        The hidden neurons' type.
+    identity : bool
+        Whether ``encoders`` is the identity (then the products with it are
+        skipped: neuron ``i`` sees input ``i``).
+    """
+
+    encoders: np.ndarray
+    gain: np.ndarray
+    bias: np.ndarray
+    neuron_type: nengo.neurons.NeuronType
+    identity: bool = False
+
+    @classmethod
+    def create(
+        cls,
+        n_hidden,
+        image_shape,
+        encoders="gabor",
+        max_rate=100.0,
+        intercept=0.1,
+        neuron_type=None,
+        seed=None,
+    ):
+        """
+        Make a hidden layer with encoders of a named kind (or given ones).
+
+        Parameters
+        ----------
+        n_hidden : int
+            Number of hidden neurons.
+        image_shape : (int, int)
+            Image shape (rows, columns).
+        encoders : {"gabor", "gaussian", "identity"} or array_like
+            Encoder kind (see `nengo_hpes.experiments.encoders.make_encoders`;
+            ``"identity"``: one neuron per input value, which needs
+            ``n_hidden == n_pixels``) or the encoders themselves, an
+            ``(n_hidden, n_pixels)`` array (normalised to unit length).
+        max_rate : float
+            Firing rate of every neuron at ``encoder @ x = 1``, in Hz (> 0).
+        intercept : float
+            ``encoder @ x`` at which every neuron starts firing, in [0, 1).
+        neuron_type : `~nengo.neurons.NeuronType`, optional
+            Default `nengo.LIF`.
+        seed : int, optional
+            Seed of the encoders.
+        """
+        n_hidden = check_int("n_hidden", n_hidden, low=1)
+        check_number("max_rate", max_rate, low=0, low_open=True)
+        check_number("intercept", intercept, low=0, high=1, high_open=True)
+        neuron_type = nengo.LIF() if neuron_type is None else neuron_type
+        identity = isinstance(encoders, str) and encoders == "identity"
+        if identity:
+            n_pixels = int(np.prod(image_shape))
+            if n_hidden != n_pixels:
+                fail(
+                    "n_hidden",
+                    f"Must equal the number of pixels ({n_pixels}) for identity "
+                    f"encoders (got {n_hidden})",
+                )
+            enc = np.eye(n_hidden)
+        elif isinstance(encoders, str):
+            check_choice("encoders", encoders, (*ENCODER_KINDS, "identity"))
+            enc = make_encoders(encoders, n_hidden, image_shape, rng=seed)
+        else:
+            enc = np.asarray(encoders, dtype=np.float64)
+            n_pixels = int(np.prod(image_shape))
+            if enc.shape != (n_hidden, n_pixels):
+                fail(
+                    "encoders",
+                    f"Must have shape (n_hidden, n_pixels) = {(n_hidden, n_pixels)} "
+                    f"(got {enc.shape})",
+                )
+            norms = np.linalg.norm(enc, axis=1, keepdims=True)
+            enc = enc / np.where(norms > 0, norms, 1)
+        gain, bias = neuron_type.gain_bias(
+            np.full(n_hidden, float(max_rate)), np.full(n_hidden, float(intercept))
+        )
+        return cls(enc, np.asarray(gain), np.asarray(bias), neuron_type, identity)
+
+    @property
+    def n_hidden(self):
+        """Number of hidden neurons."""
+        return self.encoders.shape[0]
+
+    @property
+    def n_pixels(self):
+        """Pixels per image."""
+        return self.encoders.shape[1]
+
+    def project(self, images):
+        """Encoder projections ``images @ encoders.T`` (float64)."""
+        images = np.asarray(images, dtype=np.float64)
+        return images.copy() if self.identity else images @ self.encoders.T
+
+    def currents(self, images):
+        """Input currents without the bias, ``gain * (images @ encoders.T)``."""
+        return self.project(images) * self.gain
+
+    def rates(self, images):
+        """Steady-state firing rates (Hz) of the hidden neurons for ``images``."""
+        return self.neuron_type.rates(self.project(images), self.gain, self.bias)

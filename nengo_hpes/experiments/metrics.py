@@ -153,3 +153,58 @@ def paired_difference(a, b, confidence=0.95):
         stats.t.ppf((1 + confidence) / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
     )
     return mean, mean - half, mean + half
+
+
+def confusion_matrix(labels, predictions, n_classes):
+    """
+    Count matrix ``C[true, predicted]``.
+
+    Parameters
+    ----------
+    labels, predictions : (n,) array_like of int
+        True and predicted classes, in ``[0, n_classes)``.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    (n_classes, n_classes) ndarray of int
+        Rows are true classes, columns predicted ones; it sums to ``n``.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    predictions = np.asarray(predictions, dtype=np.int64)
+    return np.bincount(
+        labels * n_classes + predictions, minlength=n_classes * n_classes
+    ).reshape(n_classes, n_classes)
+
+
+def response_correlation(a, b):
+    """
+    Correlation of two multidimensional time series, each dimension centred.
+
+    Each column (dimension) of ``a`` and ``b`` is centred on its own mean,
+    then the columns are correlated together (Pearson over every sample of
+    every dimension). A constant offset in one dimension therefore does not
+    count as a response; what counts is moving in the same direction at the
+    same time.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same shape ``(n_samples, n_dims)`` (or ``(n_samples,)``).
+
+    Returns
+    -------
+    float
+        In [-1, 1]; NaN if either array is constant.
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValidationError(
+            f"Must be an array of the same shape as a {a.shape} (got {b!r})", attr="b"
+        )
+    a = a - a.mean(axis=0)
+    b = b - b.mean(axis=0)
+    denom = np.sqrt(np.sum(a * a) * np.sum(b * b))
+    return float(np.sum(a * b) / denom) if denom > 0 else float("nan")

@@ -30,96 +30,12 @@ import sys
 
 import nengo
 
-from nengo_hpes.experiments.classifier import (
-    FeatureLayer,
-    offline_accuracy,
-    plot_confusion_matrix,
-    plot_learning_curves,
-    run_classifier,
-)
-from nengo_hpes.experiments.data import (
-    MNIST_SHAPE,
-    load_mnist,
-    scale_pixels,
-    synthetic_images,
-)
-from nengo_hpes.learning_rules import HPES
-
-RULES = ("pes", "hpes", "none")
-
-
-def make_rule(
-    name, learning_rate=None, supervision_ratio=None, unsupervised_scale=None
-):
-    """
-    A learning rule from command-line style arguments.
-
-    Parameters
-    ----------
-    name : {"pes", "hpes", "none"}
-        `nengo.PES`, `nengo_hpes.HPES`, or no learning (None).
-    learning_rate : float, optional
-        The rule's ``learning_rate`` (default: the rule's default).
-    supervision_ratio : float, optional
-        HPES only.
-    unsupervised_scale : float or "auto", optional
-        HPES only.
-
-    Returns
-    -------
-    `~nengo.learning_rules.LearningRuleType` or None
-    """
-    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
-    if name == "hpes":
-        if supervision_ratio is not None:
-            kwargs["supervision_ratio"] = supervision_ratio
-        if unsupervised_scale is not None:
-            kwargs["unsupervised_scale"] = unsupervised_scale
-        return HPES(**kwargs)
-    if supervision_ratio is not None or unsupervised_scale is not None:
-        raise nengo.exceptions.ValidationError(
-            f"Only HPES has a supervision ratio and an unsupervised scale "
-            f"(got rule {name!r})",
-            attr="rule",
-        )
-    if name == "pes":
-        return nengo.PES(**kwargs)
-    if name == "none":
-        return None
-    raise nengo.exceptions.ValidationError(
-        f"Must be one of {RULES} (got {name!r})", attr="rule"
-    )
-
-
-def mnist_data(n_train=60000, n_test=10000, offset_train=0):
-    """
-    MNIST images scaled to [-1, 1] (float32) and labels, from `.load_mnist`.
-
-    Parameters
-    ----------
-    n_train, n_test : int, optional
-        How many training / test images (the first ones, in MNIST order).
-    offset_train : int, optional
-        Index of the first training image used.
-
-    Returns
-    -------
-    (X_train, y_train), (X_test, y_test)
-    """
-    (x_train, y_train), (x_test, y_test) = load_mnist()
-    for name, n, total in (
-        ("n_train", offset_train + n_train, len(y_train)),
-        ("n_test", n_test, len(y_test)),
-    ):
-        if not 1 <= n <= total:
-            raise nengo.exceptions.ValidationError(
-                f"Must select between 1 and {total} images (got {n})", attr=name
-            )
-    sl = slice(offset_train, offset_train + n_train)
-    return (
-        (scale_pixels(x_train[sl]), y_train[sl].astype(int)),
-        (scale_pixels(x_test[:n_test]), y_test[:n_test].astype(int)),
-    )
+from nengo_hpes.experiments.classifier import run_classifier
+from nengo_hpes.experiments.data import MNIST_SHAPE, mnist_data, synthetic_images
+from nengo_hpes.experiments.encoders import FeatureLayer
+from nengo_hpes.experiments.offline import offline_accuracy
+from nengo_hpes.experiments.plots import plot_confusion_matrix, plot_learning_curves
+from nengo_hpes.experiments.rules import RULES, make_rule
 
 
 def _unsupervised_scale(text):

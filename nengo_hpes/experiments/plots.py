@@ -9,38 +9,48 @@ Conditioning (`.ConditioningResult`): `plot_conditioning` (the whole run),
 learning), `plot_stimuli`, `plot_gate` (how strong the inhibition must be) and
 `plot_weights_before_after`.
 
-Every function returns the `matplotlib.figure.Figure`.
+Classifier (`.ClassifierResult`): `plot_learning_curves`,
+`plot_confusion_matrix`, `plot_digits`, `plot_weight_histograms`; the spiking
+CNN: `plot_training_loss`; soft-LIF: `plot_rate_curves`. Every function
+returns the `matplotlib.figure.Figure` (and saves it where given a ``path``).
 """
 
 import numpy as np
-from nengo.exceptions import ValidationError
 
+from nengo_hpes.experiments import softlif
 from nengo_hpes.experiments.metrics import gini_index
+from nengo_hpes.experiments.validation import check_int, check_number, fail
 
 #: One colour per stimulus pair / dimension.
 PAIR_COLORS = ("tab:blue", "tab:red", "k", "tab:green", "tab:purple", "tab:orange")
 
 
-def _pyplot():
+def _pyplot(path=None):
+    import matplotlib
+
+    if path is not None:  # a file: no display needed
+        matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     return plt
 
 
+def _save(fig, path):
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
 def _check_results(results):
     results = list(results)
     if not results:
-        raise ValidationError(
-            "Must have at least one result (got [])", attr="results", obj=None
-        )
+        fail("results", "Must have at least one result (got [])")
     return results
 
 
 def _check_dim(dim, n):
-    if not (isinstance(dim, (int, np.integer)) and 0 <= dim < n):
-        raise ValidationError(
-            f"Must be an integer in [0, {n}) (got {dim!r})", attr="dim"
-        )
+    check_int("dim", dim, low=0, high=n - 1)
 
 
 def _color(k):
@@ -58,26 +68,10 @@ def plot_channel_runs(results, threshold=None, window=1.0, dim=0, title=None):
     Rows: (1) input, ``pre`` and ``post`` in dimension ``dim``; (2) the error
     ``post - pre`` in every dimension, with its moving RMSE over ``window``
     seconds and the ``threshold`` line; (3) the weight Gini index. The
-    learning period is shaded.
-
-    Parameters
-    ----------
-    results : list of ChannelResult
-        The runs.
-    threshold : float, optional
-        RMSE to draw as a dashed line (the "time to RMSE" criterion).
-    window : float, optional
-        Window of the moving RMSE, in seconds.
-    dim : int, optional
-        Dimension shown in the first row.
-    title : str, optional
-        Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    learning period is shaded. ``results`` are `.ChannelResult` objects;
+    ``threshold`` (optional) is drawn dashed (the "time to RMSE" criterion).
     """
-    from nengo_hpes.experiments.channel_study import moving_rmse
+    from nengo_hpes.experiments.channel import moving_rmse
 
     results = _check_results(results)
     _check_dim(dim, results[0].pre.shape[1])
@@ -138,14 +132,9 @@ def plot_channel_zoom(results, duration=1.0, dim=0):
         Seconds shown in each panel (> 0).
     dim : int, optional
         Dimension shown.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
-    if not duration > 0:
-        raise ValidationError(f"Must be > 0 (got {duration!r})", attr="duration")
+    check_number("duration", duration, low=0, low_open=True)
     _check_dim(dim, results[0].pre.shape[1])
     plt = _pyplot()
     fig, axes = plt.subplots(
@@ -178,10 +167,9 @@ def _weights_before_after(res):
         return res.weights_start, res.weights_learn_end, "after learning"
     if hasattr(res, "weights"):
         return res.weights[0], res.weights[-1], "end of run"
-    raise ValidationError(
-        "Must be a ChannelResult or a ConditioningResult (got "
-        f"{type(res).__name__})",
-        attr="results",
+    fail(
+        "results",
+        f"Must be a ChannelResult or a ConditioningResult (got {type(res).__name__})",
     )
 
 
@@ -200,10 +188,6 @@ def plot_weights_before_after(results):
     results : list of ChannelResult or ConditioningResult
         The runs. For a conditioning run, "after" is the first weight sample
         after the learning window.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -265,10 +249,6 @@ def plot_conditioning(results):
     ----------
     results : list of ConditioningResult
         The runs.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -333,10 +313,6 @@ def plot_conditioned_responses(results, tail=0.2, title=None):
         Seconds after CS offset included in the correlations.
     title : str, optional
         Figure title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     results = _check_results(results)
     plt = _pyplot()
@@ -395,15 +371,8 @@ def plot_stimuli(stimuli, cycles=1):
         The stimuli.
     cycles : int, optional
         Cycles to show (>= 1).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
-    if not (isinstance(cycles, (int, np.integer)) and cycles >= 1):
-        raise ValidationError(
-            f"Must be an integer >= 1 (got {cycles!r})", attr="cycles"
-        )
+    cycles = check_int("cycles", cycles, low=1)
     plt = _pyplot()
     t = np.arange(0, cycles * stimuli.cycle, 0.001) + 0.001
     us = np.array([stimuli.us(ti) for ti in t])
@@ -431,24 +400,12 @@ def plot_gate(
     reaches for any input up to that norm (`.gated_max_rates`). The rate
     falls to 0 at the strength `.gate_requirement` gives (dotted lines).
 
-    Parameters
-    ----------
-    neuron_type : `~nengo.neurons.NeuronType`
-        The population's neuron type.
-    gain, bias : array_like
-        The population's gains and biases (``sim.data[ens].gain``, ``.bias``).
-    gate_strength : float
-        The strength used, given in the title (and drawn if in range).
-    strengths : array_like, optional
-        Gate strengths to evaluate (default: 0 to 1.2x the largest need).
-    max_inputs : sequence of float, optional
-        Input norms, in units of the radius.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    ``gain`` and ``bias`` are the population's (``sim.data[ens]``);
+    ``gate_strength``, the strength used, is given in the title; ``strengths``
+    default to 0 to 1.2x the largest need; ``max_inputs`` are input norms in
+    units of the radius.
     """
-    from nengo_hpes.experiments.conditioning import gate_requirement, gated_max_rates
+    from nengo_hpes.experiments.gate import gate_requirement, gated_max_rates
 
     needs = [gate_requirement(gain, bias, m) for m in max_inputs]
     if strengths is None:
@@ -476,5 +433,180 @@ def plot_gate(
     ax.set_ylabel("highest rate (Hz)")
     ax.set_title(f"gate strength used: g = {gate_strength:g}")
     ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curves(results, path=None, block=None):
+    """
+    Training accuracy of each `.ClassifierResult` per ``block`` of
+    presentations (see `.ClassifierResult.learning_curve`).
+    """
+    plt = _pyplot(path)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for res in results:
+        seen, acc = res.learning_curve(block)
+        ax.plot(seen, 100 * acc, marker=".", label=f"{res.label}")
+        ax.axhline(100 * res.accuracy, ls="--", lw=0.8, color=ax.lines[-1].get_color())
+    ax.set_xlabel("training images presented")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Training accuracy while learning (dashed: test, learning off)")
+    ax.set_ylim(0, 100)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def plot_confusion_matrix(result, path=None):
+    """
+    The test confusion matrix of one `.ClassifierResult`, with counts.
+    """
+    plt = _pyplot(path)
+
+    conf = result.confusion
+    n = conf.shape[0]
+    fig, ax = plt.subplots(figsize=(1.0 + 0.5 * n, 0.6 + 0.5 * n))
+    ax.imshow(conf, cmap="Blues")
+    high = conf.max() / 2 if conf.size else 0
+    for (i, j), count in np.ndenumerate(conf):
+        ax.text(
+            j,
+            i,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize="x-small",
+            color="white" if count > high else "black",
+        )
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{result.label}\ntest accuracy {100 * result.accuracy:.2f} %")
+    return _save(fig, path)
+
+
+def plot_digits(images, labels, predictions=None, shape=(28, 28), n=12, path=None):
+    """
+    A row of images with their labels (and predictions, if given).
+
+    ``images`` is ``(m, n_pixels)`` (any scale; each is shown with its own
+    grey range), ``labels`` the true classes; with ``predictions``, only the
+    misclassified images are shown. At most ``n`` images (>= 1) of ``shape``.
+    """
+    plt = _pyplot(path)
+
+    n = check_int("n", n, low=1)
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 2 or images.shape[1] != int(np.prod(shape)):
+        fail(
+            "images",
+            f"Must have shape (m, {int(np.prod(shape))}) (got {images.shape})",
+        )
+    if labels.shape != (len(images),):
+        fail("labels", f"Must have shape ({len(images)},) (got {labels.shape})")
+    index = np.arange(len(images))
+    if predictions is not None:
+        predictions = np.asarray(predictions)
+        if predictions.shape != labels.shape:
+            fail(
+                "predictions",
+                f"Must have shape {labels.shape} (got {predictions.shape})",
+            )
+        index = np.flatnonzero(predictions != labels)
+    index = index[:n]
+    fig, axes = plt.subplots(1, max(1, len(index)), figsize=(1.2 * max(1, n), 1.6))
+    axes = np.atleast_1d(axes)
+    for ax in axes:
+        ax.axis("off")
+    for ax, i in zip(axes, index):
+        ax.imshow(images[i].reshape(shape), cmap="gray_r")
+        title = (
+            f"{labels[i]}"
+            if predictions is None
+            else (f"{labels[i]} as {predictions[i]}")
+        )
+        ax.set_title(title, fontsize="small")
+    return _save(fig, path)
+
+
+def plot_weight_histograms(results, path=None, bins=100):
+    """
+    Histograms of each result's learned weights, with their Gini index.
+
+    The Gini index (`.gini_index` of the absolute weights) is 0 when all
+    weights have the same magnitude and tends to 1 when a few weights carry
+    all of it.
+    """
+    plt = _pyplot(path)
+
+    results = list(results)
+    if not results:
+        fail("results", "Must have at least one result (got [])")
+    fig, axes = plt.subplots(1, len(results), figsize=(4.5 * len(results), 3.2))
+    for ax, res in zip(np.atleast_1d(axes), results):
+        w = res.weights.ravel()
+        ax.hist(w, bins=bins, log=True, color="C0")
+        ax.set_title(f"{res.label}\nGini {gini_index(res.weights):.3f}", fontsize=9)
+        ax.set_xlabel("weight")
+    np.atleast_1d(axes)[0].set_ylabel("count (log)")
+    return _save(fig, path)
+
+
+def plot_training_loss(training, path=None):
+    """The CNN's training loss per epoch (log scale)."""
+    plt = _pyplot(path)
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    epochs = [h["epoch"] for h in training.history]
+    ax.semilogy(epochs, [h["loss"] for h in training.history], marker="o")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training cross-entropy (rates)")
+    ax.set_title("Spiking CNN trained on soft-LIF rates")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_rate_curves(
+    sigmas,
+    tau_rc=softlif.NENGO_TAU_RC,
+    tau_ref=softlif.NENGO_TAU_REF,
+    j_max=3.0,
+    rate_max=None,
+    axes=None,
+    title=None,
+):
+    """
+    Plot rates (left) and their derivatives (right, log scale) against current.
+    """
+    plt = _pyplot()
+    check_number("j_max", j_max, low=0, low_open=True)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    else:
+        fig = axes[0].figure
+    j = np.linspace(0, j_max, 3001)
+    for label, (rates, slopes) in softlif.rate_curves(
+        j, sigmas, tau_rc, tau_ref
+    ).items():
+        style = dict(color="black", lw=2.5) if label == "hard" else dict(lw=1.5)
+        axes[0].plot(j, rates, label=label, **style)
+        # np.inf at threshold: not drawn
+        axes[1].semilogy(j, np.where(np.isfinite(slopes), slopes, np.nan), **style)
+    axes[0].axvline(1, color="grey", ls=":", lw=1)
+    axes[1].axvline(1, color="grey", ls=":", lw=1)
+    axes[0].set(xlabel="input current j (threshold 1)", ylabel="rate (Hz)")
+    axes[1].set(xlabel="input current j", ylabel="d rate / dj (Hz per unit)")
+    axes[1].set_ylim(1e-1, None)
+    if rate_max is not None:
+        axes[0].set_ylim(0, rate_max)
+    axes[0].legend(fontsize="small")
+    fig.suptitle(
+        title
+        or f"LIF rate curves, tau_rc = {tau_rc * 1e3:g} ms, "
+        f"tau_ref = {tau_ref * 1e3:g} ms"
+    )
     fig.tight_layout()
     return fig

@@ -13,7 +13,9 @@ Two halves, used by ``notebooks/soft-lif-training.ipynb``:
   network of ``nengo_dl.Layer`` objects; `train_and_evaluate` trains it on
   rates (soft-LIF, hard LIF rate, or ReLU) and runs it with spiking neurons
   (LIF or `nengo.SpikingRectifiedLinear`); `results_table` turns the results
-  into rows for `nengo_hpes.experiments.notebook.format_table`.
+  into rows for `nengo_hpes.experiments.notebook.format_table`. MNIST comes from
+`nengo_hpes.experiments.data.mnist_data` (``low=0``), the figure from
+`nengo_hpes.experiments.plots.plot_rate_curves`.
 
 NengoDL and TensorFlow are imported inside the functions that need them, so
 ``import nengo_hpes.experiments.softlif`` stays free of TensorFlow.
@@ -30,6 +32,8 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengo_hpes.experiments.validation import check_int, check_number
+
 #: Nengo's LIF defaults (seconds).
 NENGO_TAU_RC, NENGO_TAU_REF = 0.02, 0.002
 #: The Neuromorphic Engineering book's differentiable-LIF example: tau_rc = 5 ms,
@@ -43,31 +47,12 @@ _SOFTPLUS_LINEAR = 30.0
 _SOFTPLUS_TAIL = -20.0
 
 
-# --- validation ------------------------------------------------------------
-
-
 def _check_positive(name, value, allow_zero=False):
-    try:
-        ok = value >= 0 if allow_zero else value > 0
-        ok = bool(ok) and np.isfinite(value)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValidationError(
-            f"Must be a finite number {bound} (got {value!r})", attr=name
-        )
-    return float(value)
+    return check_number(name, value, low=0, low_open=not allow_zero)
 
 
 def _check_sigma(sigma):
     return None if sigma is None else _check_positive("sigma", sigma)
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or int(value) != value or value < low:
-        raise ValidationError(f"Must be an integer >= {low} (got {value!r})", attr=name)
-    return int(value)
 
 
 def _check_lif(tau_rc, tau_ref, amplitude=1.0):
@@ -201,81 +186,6 @@ def rate_curves(j, sigmas, tau_rc=NENGO_TAU_RC, tau_ref=NENGO_TAU_REF):
     return curves
 
 
-def plot_rate_curves(
-    sigmas,
-    tau_rc=NENGO_TAU_RC,
-    tau_ref=NENGO_TAU_REF,
-    j_max=3.0,
-    rate_max=None,
-    axes=None,
-    title=None,
-):
-    """
-    Plot rates (left) and their derivatives (right, log scale) against current.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    _check_positive("j_max", j_max)
-    if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    else:
-        fig = axes[0].figure
-    j = np.linspace(0, j_max, 3001)
-    for label, (rates, slopes) in rate_curves(j, sigmas, tau_rc, tau_ref).items():
-        style = dict(color="black", lw=2.5) if label == "hard" else dict(lw=1.5)
-        axes[0].plot(j, rates, label=label, **style)
-        # np.inf at threshold: not drawn
-        axes[1].semilogy(j, np.where(np.isfinite(slopes), slopes, np.nan), **style)
-    axes[0].axvline(1, color="grey", ls=":", lw=1)
-    axes[1].axvline(1, color="grey", ls=":", lw=1)
-    axes[0].set(xlabel="input current j (threshold 1)", ylabel="rate (Hz)")
-    axes[1].set(xlabel="input current j", ylabel="d rate / dj (Hz per unit)")
-    axes[1].set_ylim(1e-1, None)
-    if rate_max is not None:
-        axes[0].set_ylim(0, rate_max)
-    axes[0].legend(fontsize="small")
-    fig.suptitle(
-        title
-        or f"LIF rate curves, tau_rc = {tau_rc * 1e3:g} ms, "
-        f"tau_ref = {tau_ref * 1e3:g} ms"
-    )
-    fig.tight_layout()
-    return fig
-
-
-# --- data ----------------------------------------------------------------------
-
-
-def mnist_subsets(n_train, n_test, seed=0):
-    """
-    MNIST pixels scaled to [0, 1]: a random ``n_train`` training subset and the
-    first ``n_test`` test images.
-
-    Returns
-    -------
-    (X_train, y_train), (X_test, y_test)
-        float32 ``(n, 784)`` and int32 ``(n,)``.
-    """
-    from nengo_hpes.experiments.data import load_mnist, scale_pixels
-
-    (xtr, ytr), (xte, yte) = load_mnist()
-    n_train = _check_int("n_train", n_train, 1)
-    n_test = _check_int("n_test", n_test, 1)
-    if n_train > len(ytr):
-        raise ValidationError(f"Must be <= {len(ytr)} (got {n_train})", attr="n_train")
-    if n_test > len(yte):
-        raise ValidationError(f"Must be <= {len(yte)} (got {n_test})", attr="n_test")
-    idx = np.random.RandomState(seed).permutation(len(ytr))[:n_train]
-    return (
-        (scale_pixels(xtr[idx], low=0.0), ytr[idx].astype(np.int32)),
-        (scale_pixels(xte[:n_test], low=0.0), yte[:n_test].astype(np.int32)),
-    )
-
-
 # --- networks ------------------------------------------------------------------
 
 
@@ -369,13 +279,13 @@ def build_network(
     import nengo_dl
     import tensorflow as tf
 
-    hidden = tuple(_check_int("hidden", n, 1) for n in hidden)
+    hidden = tuple(check_int("hidden", n, low=1) for n in hidden)
     if not hidden:
         raise ValidationError(
             "Must have at least one hidden layer size (got ())", attr="hidden"
         )
-    n_inputs = _check_int("n_inputs", n_inputs, 1)
-    n_classes = _check_int("n_classes", n_classes, 2)
+    n_inputs = check_int("n_inputs", n_inputs, low=1)
+    n_classes = check_int("n_classes", n_classes, low=2)
     _check_positive("max_rate", max_rate)
     _check_sigma(lif_smoothing)
     with nengo.Network(seed=seed) as net:
@@ -428,7 +338,7 @@ def spiking_accuracy(outputs, labels, steps, synapses, dt=0.001):
             attr="outputs",
         )
     dt = _check_positive("dt", dt)
-    steps = [_check_int("steps", n, 1) for n in steps]
+    steps = [check_int("steps", n, low=1) for n in steps]
     if max(steps) > outputs.shape[1]:
         raise ValidationError(
             f"Must be <= n_steps = {outputs.shape[1]} (got {max(steps)})",
@@ -487,7 +397,8 @@ def train_and_evaluate(
     spec : ModelSpec
         Neuron model.
     data : ((X_train, y_train), (X_test, y_test))
-        As `mnist_subsets`. The sizes must be multiples of ``minibatch_size``.
+        As `nengo_hpes.experiments.data.mnist_data` with ``low=0``. The sizes
+        must be multiples of ``minibatch_size``.
     hidden : tuple of int
         Hidden layer sizes.
     epochs : int
@@ -507,16 +418,16 @@ def train_and_evaluate(
     if not isinstance(spec, ModelSpec):
         raise ValidationError(f"Must be a ModelSpec (got {spec!r})", attr="spec")
     (x_train, y_train), (x_test, y_test) = data
-    minibatch_size = _check_int("minibatch_size", minibatch_size, 1)
+    minibatch_size = check_int("minibatch_size", minibatch_size, low=1)
     for name, n in (("n_train", len(y_train)), ("n_test", len(y_test))):
         if n % minibatch_size:
             raise ValidationError(
                 f"Must be a multiple of minibatch_size = {minibatch_size} (got {n})",
                 attr=name,
             )
-    epochs = _check_int("epochs", epochs, 1)
+    epochs = check_int("epochs", epochs, low=1)
     _check_positive("learning_rate", learning_rate)
-    steps = sorted({_check_int("steps", n, 1) for n in steps})
+    steps = sorted({check_int("steps", n, low=1) for n in steps})
     amplitude = 1.0 / _check_positive("max_rate", max_rate)
     rate_type, spiking_type = spec.neuron_types(tau_rc, tau_ref, amplitude)
     kw = dict(hidden=hidden, n_inputs=x_train.shape[1], max_rate=max_rate, seed=seed)

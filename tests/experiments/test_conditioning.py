@@ -11,11 +11,10 @@ from nengo_hpes.experiments.conditioning import (
     ConditioningStimuli,
     conditioning_network,
     conditioning_table,
-    gate_requirement,
-    gated_max_rates,
-    response_correlation,
     run_conditioning,
 )
+from nengo_hpes.experiments.gate import gate_requirement, gated_max_rates
+from nengo_hpes.experiments.metrics import response_correlation
 
 # a small, fast network: 1 cycle before, 1 in and 1 after the learning window
 SMALL = dict(n_per_dim=20, pre_cycles=1, learn_cycles=1, test_cycles=1)
@@ -54,11 +53,11 @@ def test_stimuli_presentations():
         ({"cs_patterns": np.ones((2, 3))}, "cs_patterns: Must be a finite square"),
         ({"cs_patterns": [[np.nan]]}, "cs_patterns: Must be a finite square"),
         ({"cs_patterns": [["a"]]}, "cs_patterns: Must be a finite square"),
-        ({"slot": 0}, r"slot: Must be a number > 0 \(got 0\)"),
+        ({"slot": 0}, r"slot: Must be a finite number > 0 \(got 0\)"),
         ({"cs_window": (0.5, 0.1)}, r"cs_window: Must be a pair \(start, end\)"),
         ({"us_window": (0.1, 1.5)}, r"us_window: .*<= slot \(1.0\)"),
         ({"us_window": "ab"}, "us_window: Must be a pair"),
-        ({"us_amplitude": -1}, r"us_amplitude: Must be a number > 0 \(got -1\)"),
+        ({"us_amplitude": -1}, r"us_amplitude: Must be a finite number > 0 \(got -1\)"),
     ],
 )
 def test_stimuli_bad_arguments(kwargs, match):
@@ -106,7 +105,12 @@ def test_gated_max_rates_switch_off_at_the_requirement():
         ([1.0, -1.0], [0, 0], {}, "gain: Must be a non-empty 1-D array"),
         ([], [], {}, "gain: Must be a non-empty 1-D array"),
         ([1.0, 2.0], [0.0], {}, r"bias: Must be a finite array of the same shape"),
-        ([1.0], [0.0], {"max_input": -1}, r"max_input: Must be a number >= 0"),
+        (
+            [1.0],
+            [0.0],
+            {"max_input": -1},
+            r"max_input: Must be a finite number >= 0 \(got -1\)",
+        ),
     ],
 )
 def test_gate_requirement_bad_arguments(gain, bias, kwargs, match):
@@ -248,7 +252,7 @@ def test_conditioned_criterion_on_known_responses():
     assert good.phase_range("learning") == (3.0, 6.0)
     with pytest.raises(ValidationError, match="phase: Must be one of"):
         good.correlations("during")
-    with pytest.raises(ValidationError, match="tail: Must be a number >= 0"):
+    with pytest.raises(ValidationError, match="tail: Must be a finite number >= 0"):
         good.correlations("after", tail=-1)
 
 
@@ -260,11 +264,23 @@ def test_conditioned_criterion_on_known_responses():
         ({"pre_cycles": 0}, "pre_cycles: Must be an integer >= 1"),
         ({"learn_cycles": True}, "learn_cycles: Must be an integer >= 1"),
         ({"test_cycles": -1}, "test_cycles: Must be an integer >= 1"),
-        ({"gate_strength": -1}, r"gate_strength: Must be a number >= 0 \(got -1\)"),
-        ({"gate_strength": np.inf}, "gate_strength: Must be a number >= 0"),
-        ({"delay_synapse": 0}, "delay_synapse: Must be a number > 0"),
-        ({"cr_error_synapse": -0.1}, "cr_error_synapse: Must be a number > 0"),
-        ({"weights_sample_every": 0}, "weights_sample_every: Must be a number > 0"),
+        (
+            {"gate_strength": -1},
+            r"gate_strength: Must be a finite number >= 0 \(got -1\)",
+        ),
+        (
+            {"gate_strength": np.inf},
+            r"gate_strength: Must be a finite number >= 0 \(got inf\)",
+        ),
+        ({"delay_synapse": 0}, r"delay_synapse: Must be a finite number > 0 \(got 0\)"),
+        (
+            {"cr_error_synapse": -0.1},
+            r"cr_error_synapse: Must be a finite number > 0 \(got -0.1\)",
+        ),
+        (
+            {"weights_sample_every": 0},
+            r"weights_sample_every: Must be a finite number > 0 \(got 0\)",
+        ),
         ({"stimuli": "bell"}, "stimuli: Must be a ConditioningStimuli"),
     ],
 )

@@ -167,9 +167,48 @@ def test_synthetic_images():
         ({"n_test": 2.5}, r"n_test: Must be an integer >= 1 \(got 2.5\)"),
         ({"n_classes": 1}, r"n_classes: Must be an integer >= 2 \(got 1\)"),
         ({"shape": (3, 8)}, r"shape: Must be two integers >= 4 \(got \(3, 8\)\)"),
-        ({"noise": -0.1}, r"noise: Must be >= 0 \(got -0.1\)"),
+        ({"noise": -0.1}, r"noise: Must be a finite number >= 0 \(got -0.1\)"),
     ],
 )
 def test_synthetic_images_bad_arguments(kwargs, match):
     with pytest.raises(ValidationError, match=match):
         synthetic_images(**kwargs)
+
+
+def test_mnist_data_scales_and_selects(monkeypatch):
+    rng = np.random.RandomState(0)
+    fake = (
+        (rng.randint(0, 256, (50, 784)).astype(np.uint8), np.arange(50) % 10),
+        (rng.randint(0, 256, (20, 784)).astype(np.uint8), np.arange(20) % 10),
+    )
+    monkeypatch.setattr(datasets, "load_mnist", lambda: fake)
+    (x, y), (xt, yt) = datasets.mnist_data(n_train=10, n_test=5, offset=30)
+    assert x.shape == (10, 784) and xt.shape == (5, 784)
+    assert x.dtype == np.float32 and y.dtype == np.int64
+    assert np.allclose(x, fake[0][0][30:40] / 127.5 - 1, atol=1e-6)
+    assert y.tolist() == list(range(10))
+    (x, y), (xt, _) = datasets.mnist_data(n_train=10, n_test=5, low=0.0, seed=1)
+    index = np.random.RandomState(1).permutation(50)[:10]
+    assert np.allclose(x, fake[0][0][index] / 255, atol=1e-6)
+    assert np.array_equal(y, fake[0][1][index])
+    assert np.allclose(xt, fake[1][0][:5] / 255, atol=1e-6)
+    with pytest.raises(ValidationError, match=r"n_train: .* in \[1, 50\] \(got 60\)"):
+        datasets.mnist_data(n_train=60)
+    with pytest.raises(ValidationError, match=r"n_train: .* in \[1, 20\] \(got 21\)"):
+        datasets.mnist_data(n_train=21, offset=30)
+    with pytest.raises(ValidationError, match=r"n_test: .* in \[1, 20\] \(got 21\)"):
+        datasets.mnist_data(n_train=10, n_test=21)
+    with pytest.raises(ValidationError, match=r"offset: .* in \[0, 49\] \(got -1\)"):
+        datasets.mnist_data(offset=-1)
+
+
+def test_mnist_data_real_if_installed():
+    try:
+        (xtr, ytr), (xte, yte) = datasets.mnist_data(50, 20, low=0.0, seed=0)
+    except DataNotInstalledError as e:
+        pytest.skip(str(e))
+    assert xtr.shape == (50, 784) and xte.shape == (20, 784)
+    assert xtr.dtype == np.float32 and 0 <= xtr.min() and xtr.max() <= 1
+    assert list(yte[:5]) == [7, 2, 1, 0, 4]
+    with pytest.raises(ValidationError, match=r"n_test: .* in \[1, 10000\]"):
+        datasets.mnist_data(10, 10001)

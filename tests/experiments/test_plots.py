@@ -58,7 +58,9 @@ def test_plot_channel_runs(channel_runs):
     # a window longer than the run: no RMSE line, no error
     fig = plots.plot_channel_runs(channel_runs, window=1.0)
     assert len(fig.axes[2].lines) == 2 + 1 + 1
-    with pytest.raises(ValidationError, match=r"dim: Must be an integer in \[0, 2\)"):
+    with pytest.raises(
+        ValidationError, match=r"dim: Must be an integer in \[0, 1\] \(got 2\)"
+    ):
         plots.plot_channel_runs(channel_runs, dim=2)
     with pytest.raises(ValidationError, match="results: Must have at least one"):
         plots.plot_channel_runs([])
@@ -69,7 +71,9 @@ def test_plot_channel_zoom(channel_runs):
     assert len(fig.axes) == 4
     t_end = fig.axes[1].lines[0].get_xdata()
     assert t_end.min() >= channel_runs[0].t[-1] - 0.1 - 1e-9
-    with pytest.raises(ValidationError, match="duration: Must be > 0"):
+    with pytest.raises(
+        ValidationError, match=r"duration: Must be a finite number > 0 \(got 0\)"
+    ):
         plots.plot_channel_zoom(channel_runs, duration=0)
 
 
@@ -111,7 +115,9 @@ def test_plot_stimuli():
     assert len(fig.axes) == 2
     assert fig.axes[0].lines[0].get_xdata().max() == pytest.approx(6.0)
     assert np.max(fig.axes[1].lines[2].get_ydata()) == pytest.approx(0.6)
-    with pytest.raises(ValidationError, match="cycles: Must be an integer >= 1"):
+    with pytest.raises(
+        ValidationError, match=r"cycles: Must be an integer >= 1 \(got 0\)"
+    ):
         plots.plot_stimuli(stim, cycles=0)
 
 
@@ -125,3 +131,18 @@ def test_plot_gate():
     assert np.all(top_rate[g > 1.8 + 1e-9] == 0)  # needed: 1 - (-0.8)
     assert np.all(top_rate[g < 1.8 - 1e-2] > 0)
     assert "g = 2.5" in ax.get_title()
+
+
+def test_plot_rate_curves():
+    fig = plots.plot_rate_curves([0.05, 0.2], rate_max=100, title="t")
+    rates, slopes = fig.axes
+    assert [line.get_label() for line in rates.lines[:3]] == [
+        "hard",
+        "sigma = 0.05",
+        "sigma = 0.2",
+    ]
+    assert rates.get_ylim() == (0, 100) and fig._suptitle.get_text() == "t"
+    assert slopes.get_yscale() == "log"
+    plt.close("all")
+    with pytest.raises(ValidationError, match=r"j_max: .* > 0 \(got 0\)"):
+        plots.plot_rate_curves([0.05], j_max=0)

@@ -241,17 +241,3 @@ def test_build_network_bad_arguments():
     net = softlif.build_network(nengo.LIF(), hidden=(8, 4), n_inputs=5)
     assert net.inp.size_out == 5 and net.out_p.size_in == 10
     assert [e.n_neurons for e in net.all_ensembles] == [8, 4]
-
-
-def test_mnist_subsets():
-    from nengo_hpes.experiments.data import DataNotInstalledError
-
-    try:
-        (xtr, ytr), (xte, yte) = softlif.mnist_subsets(50, 20)
-    except DataNotInstalledError as e:
-        pytest.skip(str(e))
-    assert xtr.shape == (50, 784) and xte.shape == (20, 784)
-    assert xtr.dtype == np.float32 and 0 <= xtr.min() and xtr.max() <= 1
-    assert list(yte[:5]) == [7, 2, 1, 0, 4]
-    with pytest.raises(ValidationError, match=r"n_test: Must be <= 10000"):
-        softlif.mnist_subsets(10, 10001)
