@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import types
 
 import nengo
 import optuna
@@ -402,7 +401,7 @@ def test_sqlite_file_that_cannot_be_created():
         (
             dict(task="nope"),
             "task",
-            "registered tasks ['channel', 'mnist', 'tiny'] (got 'nope')",
+            "registered tasks ['binding', 'channel', 'mnist', 'tiny', 'transmission'] (got 'nope')",
         ),
         (dict(rule="bcm"), "rule", "('hpes', 'pes') (got 'bcm')"),
         (dict(sampler="grid"), "sampler", "('tpe', 'random') (got 'grid')"),
@@ -469,16 +468,16 @@ def test_cli_reports_a_bad_argument(tmp_path):
 
 
 def test_spaces():
-    """Learning rate log-uniform; S uniform in [0.1, 0.9], for HPES only."""
+    """Learning rate log-uniform unless said why; S in [0.1, 0.9], HPES only."""
     for task in TASKS.values():
         hpes, pes = task.space("hpes"), task.space("pes")
-        assert (
-            hpes["learning_rate"].log and hpes["learning_rate"] == pes["learning_rate"]
-        )
+        assert hpes["learning_rate"].log or task.uniform_because
+        assert hpes["learning_rate"] == pes["learning_rate"]
         assert hpes["supervision_ratio"] == FloatDistribution(0.1, 0.9)
         assert set(pes) == {"learning_rate"}
-    with pytest.raises(ValidationError, match="log-uniform"):
+    with pytest.raises(ValidationError, match="log-uniform, or the task must say"):
         Task("lin", _tiny2, FloatDistribution(1e-6, 1e-2))
+    Task("lin", _tiny2, FloatDistribution(1e-6, 1e-2), uniform_because="a reason")
 
 
 def test_import_nengo_hpes_needs_no_optuna():
@@ -560,25 +559,30 @@ def test_mnist_task_validates_on_held_out_training_images(monkeypatch):
         TASKS["mnist"].objective("pes", {}, 0, dataset="cifar")
 
 
-def test_paper2013_losses_register_as_tasks(monkeypatch):
-    """The paper's transmission and binding losses, where the module has them."""
-    calls = []
+def test_paper2013_tasks_have_the_papers_space_and_loss():
+    """transmission and binding: the paper's Fig. 5 space and search_loss."""
+    from optuna.distributions import FloatDistribution
 
-    def transmission_loss(learning_rate, supervision_ratio, seed, n_neurons=75):
-        calls.append((learning_rate, supervision_ratio, seed, n_neurons))
-        return 0.5
+    from nengo_hpes.experiments.paper2013.learning import search_loss
 
-    paper = types.ModuleType("nengo_hpes.experiments.paper2013")
-    paper.transmission_loss = transmission_loss
-    monkeypatch.setitem(sys.modules, paper.__name__, paper)
-    monkeypatch.setattr(search_tasks, "TASKS", dict(search_tasks.TASKS))
-    search_tasks._register_paper2013()
-    assert "binding" not in search_tasks.TASKS  # the module has no binding_loss
-    task = search_tasks.TASKS["transmission"]
-    assert set(task.space("hpes")) == {"learning_rate", "supervision_ratio"}
-    assert task.objective("hpes", {"learning_rate": 1e-4, "supervision_ratio": 0.3}, 7)
-    assert task.objective("pes", {"learning_rate": 2e-4}, 8) == 0.5
-    assert calls == [(1e-4, 0.3, 7, 75), (2e-4, 1.0, 8, 75)]
+    for name in ("transmission", "binding"):
+        task = search_tasks.TASKS[name]
+        assert task.space("hpes") == {
+            "learning_rate": FloatDistribution(1e-7, 1e-2),
+            "supervision_ratio": FloatDistribution(0.1, 0.9),
+        }
+        assert task.space("pes") == {"learning_rate": FloatDistribution(1e-7, 1e-2)}
+        assert task.options == {"mode": "full"}
+    task = search_tasks.TASKS["binding"]
+    # PES is the paper's S = 1; the trial's seed and the mode reach the network
+    pes = task.objective("pes", {"learning_rate": 2e-3}, 1, mode="quick")
+    assert pes == search_loss(
+        "binding", learning_rate=2e-3, supervision_ratio=1.0, seed=1, mode="quick"
+    )
+    hpes = task.objective(
+        "hpes", {"learning_rate": 2e-3, "supervision_ratio": 0.5}, 1, mode="quick"
+    )
+    assert hpes != pes
 
 
 @pytest.mark.parametrize(
