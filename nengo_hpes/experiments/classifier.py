@@ -444,9 +444,9 @@ def run_classifier(
     n_hidden : int, optional
         Hidden neurons.
     encoders : {"gabor", "gaussian", "identity"} or array_like, optional
-        Hidden encoders (see `FeatureLayer.create`).
+        Hidden encoders (see `.FeatureLayer.create`).
     max_rate, intercept : float, optional
-        Of the hidden neurons (see `FeatureLayer.create`).
+        Of the hidden neurons (see `.FeatureLayer.create`).
     n_output, presentation_time, settle_time, synapse, readout_synapse : optional
         See `classifier_network`.
     dt : float, optional

@@ -382,7 +382,7 @@ def run_hybrid_experiment(
     rules : sequence of {"hpes", "pes", "pes-s1"}, optional
         Readout rules (empty: no readout).
     learning_rates : dict, optional
-        Rule name -> learning rate; rules not named get `.make_rule`'s
+        Rule name -> learning rate; rules not named get `.rules.make_rule`'s
         defaults (HPES's own, PES 1e-4). Default: `hybrid_learning_rates()`
         (supervised rate `HYBRID_LEARNING_RATE`, chosen on validation data).
     readout : ReadoutSettings, optional

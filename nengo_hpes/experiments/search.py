@@ -174,12 +174,12 @@ def run_worker(
     url : str
         The storage URL.
     study_name : str
-        An existing study made by `create_or_join`.
+        An existing study made by `.create_or_join`.
     worker : str, optional
         The worker's name in the trials' ``worker`` user attribute and the
         log (default ``host:pid``).
     heartbeat_interval, grace_period, max_retry
-        See `open_storage`.
+        See `.open_storage`.
     sampler_seed : int, optional
         Seed of this worker's sampler.
     poll : float, optional
@@ -322,7 +322,7 @@ def run_study(
     sampler_seed : int, optional
         Seed of the samplers (worker k gets ``sampler_seed + k``).
     heartbeat_interval, grace_period, max_retry
-        See `open_storage`.
+        See `.open_storage`.
     out : str or pathlib.Path, optional
         Folder of the JSON summary and the plot (``<study>.json``, ``<study>.png``).
     compare : str, optional
@@ -335,7 +335,7 @@ def run_study(
     Returns
     -------
     dict
-        `summarize`'s dict, with ``comparison`` and the output ``files``.
+        `.summarize`'s dict, with ``comparison`` and the output ``files``.
     """
     task_obj = get_task(task)
     check_rule(rule)

@@ -276,7 +276,7 @@ def make_spec(
     task : `~nengo_hpes.experiments.search_tasks.Task`
     rule : {"hpes", "pes"}
     options : dict
-        The task's options (from `Task.parse_options`).
+        The task's options (from `.Task.parse_options`).
     trials : int, optional
         Search: the number of evaluations.
     seed : int, optional

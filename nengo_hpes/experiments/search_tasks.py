@@ -25,11 +25,11 @@ its name. An objective is ``objective(rule, params, seed, **options)``:
 ``rule`` is ``"hpes"`` or ``"pes"``, ``params`` the trial's values of the
 space's parameters (a sweep may fix only some of them: the others keep the
 rule's defaults), ``seed`` an int, and ``options`` the task's options
-(``--set name=value`` on the command line), whose defaults `Task.options`
+(``--set name=value`` on the command line), whose defaults ``Task.options``
 declares. It returns the loss as a float.
 
 The 2013 paper's transmission and binding networks register here when
-``nengo_hpes.experiments.paper2013`` provides them (see `_register_paper2013`).
+``nengo_hpes.experiments.paper2013`` provides them (see ``_register_paper2013``).
 """
 
 import dataclasses
@@ -184,7 +184,7 @@ def register_task(task):
 
 
 def check_rule(rule):
-    """Raise a `~nengo.exceptions.ValidationError` unless ``rule`` is in `RULES`."""
+    """Raise a `~nengo.exceptions.ValidationError` unless ``rule`` is in ``RULES``."""
     if rule not in RULES:
         raise ValidationError(f"Must be one of {RULES} (got {rule!r})", attr="rule")
     return rule
@@ -276,7 +276,7 @@ def channel_loss(
     rule, params, seed, learn_time=10.0, test_time=5.0, n_neurons=100, dimensions=1
 ):
     """
-    Test RMSE of the learned communication channel (`run_channel`).
+    Test RMSE of the learned communication channel (`.run_channel`).
 
     ``post`` learns to represent ``pre`` through learned full weights for
     ``learn_time`` seconds, then the RMSE of ``post - pre`` over ``test_time``
@@ -329,13 +329,13 @@ def mnist_loss(
     """
     Error rate of the online MNIST readout on a validation split.
 
-    The classifier (`run_classifier`: Gabor hidden layer, learned readout)
+    The classifier (`.run_classifier`: Gabor hidden layer, learned readout)
     learns online, in one pass, on the first ``n_learn`` training images and
     is tested with learning off on the next ``n_validate`` training images:
     the loss is ``1 - accuracy`` there. The test set is never used, so that
     it stays a fair final check of the chosen parameters. ``seed`` seeds the
     encoders and the network; the images are the same for every trial.
-    ``dataset="synthetic"`` uses `synthetic_images` (12 x 12, 4 classes)
+    ``dataset="synthetic"`` uses `.synthetic_images` (12 x 12, 4 classes)
     instead of MNIST.
     """
     from nengo_hpes.experiments.classifier import run_classifier

@@ -13,9 +13,9 @@ Two halves, used by ``notebooks/soft-lif-training.ipynb``:
   network of ``nengo_dl.Layer`` objects; `train_and_evaluate` trains it on
   rates (soft-LIF, hard LIF rate, or ReLU) and runs it with spiking neurons
   (LIF or `nengo.SpikingRectifiedLinear`); `results_table` turns the results
-  into rows for `nengo_hpes.experiments.notebook.format_table`. MNIST comes from
-`nengo_hpes.experiments.data.mnist_data` (``low=0``), the figure from
-`nengo_hpes.experiments.plots.plot_rate_curves`.
+  into rows for `nengo_hpes.experiments.notebook.format_table`. MNIST comes
+  from `nengo_hpes.experiments.data.mnist_data` (``low=0``), the figure from
+  `nengo_hpes.experiments.plots.plot_rate_curves`.
 
 NengoDL and TensorFlow are imported inside the functions that need them, so
 ``import nengo_hpes.experiments.softlif`` stays free of TensorFlow.

@@ -401,7 +401,8 @@ def test_sqlite_file_that_cannot_be_created():
         (
             dict(task="nope"),
             "task",
-            "registered tasks ['binding', 'channel', 'mnist', 'tiny', 'transmission'] (got 'nope')",
+            "registered tasks ['binding', 'channel', 'mnist', 'tiny', 'transmission'] "
+            "(got 'nope')",
         ),
         (dict(rule="bcm"), "rule", "('hpes', 'pes') (got 'bcm')"),
         (dict(sampler="grid"), "sampler", "('tpe', 'random') (got 'grid')"),

@@ -576,7 +576,7 @@ def run_fig4(
     post for both rules: paired). Returns a dict with the control mean per
     window, per rule the relative error of each network, its mean and 95 %
     percentile-bootstrap CI (10 000 resamples, as the paper), a summary
-    (`_summary`), and, if both hPES and PES ran, the paired difference
+    (``_summary``), and, if both hPES and PES ran, the paired difference
     hPES - PES (`paired_summary`).
     """
     from nengo_hpes.experiments.paper2013.stdp import bootstrap_ci

@@ -136,7 +136,7 @@ def paper_theta_init(gains, rng, theta_range=THETA_RANGE_HPES):
     Nengo 1.4's initial theta, in Hz: U(low, high) times each post gain.
 
     ``theta_range`` is `THETA_RANGE_HPES` ((50, 150) Hz, ``hPESTermination``)
-    or `THETA_RANGE_BCM` ((10, 20) Hz, ``BCMTermination``).
+    or ``THETA_RANGE_BCM`` ((10, 20) Hz, ``BCMTermination``).
     """
     gains = np.asarray(gains, dtype=np.float64)
     if gains.ndim != 1 or gains.size == 0 or not np.all(np.isfinite(gains)):
@@ -196,7 +196,7 @@ def paper_hpes(
     post_radius : float, optional
         Radius of the post ensemble, > 0.
     theta_range : (float, float), optional
-        theta(0) / gain range in Hz (`THETA_RANGE_HPES` or `THETA_RANGE_BCM`).
+        theta(0) / gain range in Hz (`THETA_RANGE_HPES` or ``THETA_RANGE_BCM``).
 
     Returns
     -------

@@ -13,7 +13,7 @@ activities, theta fixed. Here the same spike trains drive a nengo network and
   ``pre.neurons -> post.neurons``, the diagonal is read), the neurons of type
   `ScheduledSpiking` (they spike exactly on the steps a `nengo.Node` asks for);
 * ``pre_synapse``/``post_synapse``: `script_filter`, the script's Euler
-  filter as a discrete `nengo.LinearFilter` (nengo's ``Lowpass`` is its exact
+  filter as a discrete ``nengo.LinearFilter`` (nengo's ``Lowpass`` is its exact
   exponential, about 2.5 % different at dt / tau = 0.05);
 * ``theta_synapse``: a discrete lowpass of time constant 2**40 steps started
   at ``theta_init`` = theta (`HOLD_SYNAPSE`; theta moves by < 1e-8 relative);
@@ -84,7 +84,7 @@ class ScheduledSpiking(NeuronType):
 
 def script_filter(tau, dt=DT):
     """
-    ``BCMSim.filter_spikes`` as a discrete `nengo.LinearFilter`.
+    ``BCMSim.filter_spikes`` as a discrete ``nengo.LinearFilter``.
 
     ``a[k] = (1 - dt / tau) a[k-1] + (dt / tau) x[k]`` with nengo's spikes
     ``x = 1 / dt``: the script's ``a[k] = a[k-1] - a[k-1] dt / tau`` plus
