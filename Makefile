@@ -109,9 +109,9 @@ mnist-seeds: $(STAMP)
 # the CNN, its spiking test and the readout's features first (cached in
 # build/cache), then the hPES and PES readouts side by side, one core each
 mnist-cnn: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --features-only --out build/mnist-cnn --name features
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.cnn --mode full --out build/mnist-cnn --name features
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.hybrid --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.hybrid --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
 	wait $$pid && exit $$rc
 
 # every notebook in full mode, rendered to HTML in build/notebooks/
