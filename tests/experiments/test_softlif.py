@@ -200,7 +200,9 @@ def test_train_and_evaluate_small():
         ModelSpec("lif", 0.05),
         data,
         hidden=(16,),
-        epochs=5,
+        # 5 epochs left it at chance's edge (0.3-0.55 from run to run: TensorFlow's
+        # CPU training is not bit-reproducible); 30 reach 1.0 in every run seen
+        epochs=30,
         steps=(5, 20),
         synapses=(None, 0.005),
         minibatch_size=20,
@@ -208,7 +210,7 @@ def test_train_and_evaluate_small():
     )
     assert set(res.spiking) == {(5, None), (20, None), (5, 0.005), (20, 0.005)}
     assert 0 <= res.rate_accuracy <= 1 and res.train_seconds > 0
-    assert res.rate_accuracy > 0.5  # an easy task
+    assert res.rate_accuracy > 0.9  # an easy task
     assert res.mean_rate > 0
     with pytest.raises(
         ValidationError, match=r"n_train: .*minibatch_size = 15 \(got 40\)"
