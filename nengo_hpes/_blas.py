@@ -108,7 +108,7 @@ def rank_one_inc(x, y, a):
     Floating-point errors are NumPy's on both paths: when ``x`` or ``y`` holds a
     non-finite value, the CBLAS path does that step with NumPy's ufuncs (the
     multiply of `numpy.outer`, then an add, as nengo's ``SimPES`` and ``Copy``),
-    so ``inf * 0`` or ``inf - inf`` raise `FloatingPointError` under nengo's
+    so ``inf * 0`` or ``inf - inf`` raise ``FloatingPointError`` under nengo's
     ``np.seterr(invalid="raise")`` exactly as `nengo.PES` does. BLAS would write
     NaN silently. The check is two dot products of the factors per call.
     """

@@ -210,7 +210,10 @@ class HPES(LearningRuleType):
       steady state: with spiking neurons and nengo.BCM's threshold (a slow
       average of the same activity), that mean is the variance of the filtered
       spike train, positive for every active neuron, so the term pushes every
-      active weight up, whatever its scale. A raw number :math:`\beta` is used
+      active weight up, whatever its scale. Both need non-negative, bounded
+      rates: with ``supervision_ratio < 1``, ``"auto"`` refuses (``BuildError``)
+      post neurons that can be negative (``nengo.Tanh``) or have no maximum
+      rate (``nengo.RectifiedLinear``). A raw number :math:`\beta` is used
       as is (:math:`\beta_j = \beta`) with nengo.BCM's threshold, which keeps
       the literal formula of the paper and the exact `nengo.BCM` reduction.
 
