@@ -15,6 +15,7 @@ buffer allocated once.
 
 import ctypes
 import glob
+import math
 import os
 
 import numpy as np
@@ -90,6 +91,12 @@ def numpy_cblas_ger(dtype):
     return _cache[dtype]
 
 
+def _numpy_inc(x, y, a, buffer=None):
+    """``a += outer(x, y)`` with NumPy's ufuncs, as nengo's PES applies its delta."""
+    np.multiply(x[:, None], y, out=buffer)  # np.outer's arithmetic
+    np.add(a, buffer, out=a)
+
+
 def rank_one_inc(x, y, a):
     """
     Return a function of no arguments that performs ``a += outer(x, y)`` in place.
@@ -97,6 +104,13 @@ def rank_one_inc(x, y, a):
     ``x``, ``y`` and ``a`` are the arrays the function will read and write each
     time it is called (their memory must not be reallocated, as with nengo's
     signal arrays). No temporary of ``a``'s size is made per call.
+
+    Floating-point errors are NumPy's on both paths: when ``x`` or ``y`` holds a
+    non-finite value, the CBLAS path does that step with NumPy's ufuncs (the
+    multiply of `numpy.outer`, then an add, as nengo's ``SimPES`` and ``Copy``),
+    so ``inf * 0`` or ``inf - inf`` raise ``FloatingPointError`` under nengo's
+    ``np.seterr(invalid="raise")`` exactly as `nengo.PES` does. BLAS would write
+    NaN silently. The check is two dot products of the factors per call.
     """
     fn = numpy_cblas_ger(a.dtype)
     usable = (
@@ -111,18 +125,22 @@ def rank_one_inc(x, y, a):
     if usable:
         m, n = a.shape
         px, py, pa = x.ctypes.data, y.ctypes.data, a.ctypes.data
+        dot, isfinite = np.dot, math.isfinite
 
         def ger():
-            fn(_ROW_MAJOR, m, n, 1.0, px, 1, py, 1, pa, n)
+            # NaN and inf propagate into the sum (squares cannot cancel); an
+            # overflow of the squares only sends a finite step to NumPy
+            if isfinite(float(dot(x, x)) + float(dot(y, y))):
+                fn(_ROW_MAJOR, m, n, 1.0, px, 1, py, 1, pa, n)
+            else:
+                _numpy_inc(x, y, a, np.empty(a.shape, dtype=a.dtype))
 
         ger.arrays = (x, y, a)  # keep the memory alive as long as the closure
         return ger
 
     buffer = np.empty(a.shape, dtype=a.dtype)
-    col = x[:, None]
 
     def outer_add():
-        np.multiply(col, y, out=buffer)
-        np.add(a, buffer, out=a)
+        _numpy_inc(x, y, a, buffer)
 
     return outer_add

@@ -316,7 +316,7 @@ def _max_rates(ens, built_ens, sl):
     return np.asarray(ens.neuron_type.rates(x, built_ens.gain, built_ens.bias))[0][sl]
 
 
-def _theta_init(model, hpes, post_ens, sl, n_post):
+def _theta_init(model, hpes, conn, post_ens, sl, n_post):
     """Resolve ``hpes.theta_init`` to an array of ``n_post`` rates (or None)."""
     init = hpes.theta_init
     if init is None:
@@ -332,10 +332,88 @@ def _theta_init(model, hpes, post_ens, sl, n_post):
         return np.full(n_post, float(theta0))
     if theta0.shape != (n_post,):
         raise BuildError(
-            f"{hpes}: theta_init has {theta0.size} values, but the connection has "
-            f"{n_post} post neurons (give one value per post neuron, or a number)"
+            f"HPES.theta_init has {theta0.size} values, but {conn} has {n_post} "
+            "post neurons; give one value per post neuron, or a number"
         )
     return theta0
+
+
+def _saturates(neuron_type):
+    """Whether ``neuron_type``'s rate stays bounded as the input current grows."""
+    x = np.array([[1e3, 1e6]])
+    with np.errstate(all="ignore"):
+        r = np.asarray(neuron_type.rates(x, np.ones(2), np.zeros(2)), dtype=float)
+    return bool(np.all(np.isfinite(r)) and r[0, 1] <= 2 * max(r[0, 0], 1.0))
+
+
+def _check_auto_post(hpes, conn, neuron_type):
+    r"""
+    Refuse post neuron types for which ``unsupervised_scale="auto"`` has no meaning.
+
+    The "auto" term is :math:`a_j (a_j - \theta_j) / \hat{r}_j^2` with the
+    threshold :math:`\langle a_j^2 \rangle / \langle a_j \rangle`: it needs
+    rates that are non-negative (else the mean in the denominator can vanish
+    or change sign and the threshold explodes) and bounded by
+    :math:`\hat{r}_j` (else the term grows with the rate and the weights run
+    away). With ``supervision_ratio=1`` the term is off and any type works.
+    """
+    if hpes.unsupervised_scale != "auto" or hpes.supervision_ratio == 1:
+        return
+    instead = (
+        "Use supervision_ratio=1 (PES only), a number for unsupervised_scale "
+        "(nengo.BCM's threshold, at a scale you choose), or post neurons with "
+        "non-negative, saturating rates such as nengo.LIF()"
+    )
+    if neuron_type.negative:
+        raise BuildError(
+            f"HPES(unsupervised_scale='auto') on {conn}: the post neuron type "
+            f"{neuron_type} can have negative activities, for which the 'auto' "
+            "threshold <a^2>/<a> is meaningless (it explodes and the unsupervised "
+            f"term swamps the supervised one). {instead}."
+        )
+    if not _saturates(neuron_type):
+        raise BuildError(
+            f"HPES(unsupervised_scale='auto') on {conn}: the post neuron type "
+            f"{neuron_type} has no maximum rate (its rate grows without bound "
+            "with the input current), so the 'auto' unsupervised term grows with "
+            f"it and the weights run away. {instead}."
+        )
+
+
+def _make_state(synapse, shape, dt, dtype, y0, name):
+    """
+    ``synapse.make_state(..., y0=y0)`` for a per-neuron ``y0``.
+
+    Some synapses only take a scalar ``y0`` (nengo 4.1's ``Triangle`` tests
+    ``y0 != 0``). For those, the state is built as ``s0 + y0 * (s1 - s0)`` from
+    the states at ``y0=0`` and ``y0=1``, after checking on ``y0=2`` that the
+    state is affine in ``y0``, as it is for every linear synapse.
+    """
+    s0 = synapse.make_state(shape, shape, dt, dtype=dtype, y0=0)
+    if np.any(y0 != 0) and all(np.size(v) == 0 for v in s0.values()):
+        raise BuildError(
+            f"HPES: theta_synapse {synapse} has no state to start theta at "
+            "theta_init (it passes its input through); use theta_init=None or a "
+            "synapse with a time constant > 0"
+        )
+    try:
+        return synapse.make_state(shape, shape, dt, dtype=dtype, y0=y0)
+    except (ValueError, TypeError):
+        pass
+    s1 = synapse.make_state(shape, shape, dt, dtype=dtype, y0=1)
+    s2 = synapse.make_state(shape, shape, dt, dtype=dtype, y0=2)
+    state = {}
+    for key, v0 in s0.items():
+        diff = np.asarray(s1[key] - v0)
+        affine = np.allclose(s2[key], v0 + 2 * diff, rtol=1e-6, atol=0)
+        if not affine or (np.any(diff != 0) and diff.shape[-1:] != shape):
+            raise BuildError(  # pragma: no cover (no nengo synapse does this)
+                f"HPES: cannot start theta_synapse {synapse} at theta_init for "
+                f"{name} (its state '{key}' is not linear in the initial value); "
+                "use theta_init=None"
+            )
+        state[key] = (v0 + diff * y0).astype(v0.dtype) if np.any(diff) else v0
+    return state
 
 
 def _build_filter(model, synapse, sig_in, y0, name, mode="set"):
@@ -345,16 +423,16 @@ def _build_filter(model, synapse, sig_in, y0, name, mode="set"):
     Like nengo's ``build_process`` for a synapse (which learning rules use in
     'set' mode: the output at step k includes the input at step k; in 'update'
     mode, what reads the output at step k sees the input up to step k - 1),
-    but with the synapse state made by ``make_state(y0=y0)`` and the output
-    signal starting at ``y0`` (nengo starts every synapse at zero).
-    ``synapse=None`` returns ``sig_in``.
+    but with the synapse state made for ``y0`` and the output signal starting
+    at ``y0`` (nengo starts every synapse at zero). ``synapse=None`` returns
+    ``sig_in``.
     """
     if synapse is None:
         return sig_in
     shape = sig_in.shape
     dtype = sig_in.dtype
     y0 = np.asarray(y0, dtype=dtype)
-    state_init = synapse.make_state(shape, shape, model.dt, dtype=dtype, y0=y0)
+    state_init = _make_state(synapse, shape, model.dt, dtype, y0, name)
     state = {}
     for key, value in state_init.items():
         state[key] = Signal(value, name=f"{name}_state_{key}")
@@ -466,6 +544,8 @@ def build_hpes(model, hpes, rule):
             "neurons (e.g. nengo.LIF()), or learn a decoded connection with nengo.PES"
         )
 
+    _check_auto_post(hpes, conn, post_ens.neuron_type)
+
     # --- error input (the user connects E = actual - target here)
     error = Signal(shape=(rule.size_in,), name="HPES:error")
     model.add_op(Reset(error))
@@ -502,7 +582,7 @@ def build_hpes(model, hpes, rule):
         )
 
     # --- theta: <a^2> / <a> with "auto" scale, else nengo.BCM's filtered spikes
-    theta0 = _theta_init(model, hpes, post_ens, post_slice, n_post)
+    theta0 = _theta_init(model, hpes, conn, post_ens, post_slice, n_post)
     theta_num, theta_den, theta = _build_theta(
         model, hpes, post_activities, post_filtered, theta0
     )

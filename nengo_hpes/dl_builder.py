@@ -8,7 +8,7 @@ Importing it registers
   type lookup); it merges every `.SimHPES` with the same number of pre neurons,
   whatever their rates, ratios, scales, gains and numbers of post neurons;
 * `.build_hpes` for `.HPES` with ``nengo_dl.builder.NengoBuilder`` (used by
-  `nengo_dl.Simulator`): the reference build function with its `.RankOneInc`
+  ``nengo_dl.Simulator``): the reference build function with its `.RankOneInc`
   turned into nengo's ``ElementwiseInc``;
 * `.RankOneIncBuilder` for `.RankOneInc`, which reaches NengoDL when a model
   built by nengo's own builder is simulated

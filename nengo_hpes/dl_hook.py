@@ -52,6 +52,7 @@ class _RegisteringLoader(importlib.abc.Loader):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
+        _remove_hooks()
         self.loader.exec_module(module)
         try:
             install_dl_builders()
@@ -67,17 +68,32 @@ class _RegisteringLoader(importlib.abc.Loader):
 
 
 class _NengoDLImportHook(importlib.abc.MetaPathFinder):
-    """Finds ``nengo_dl`` with the other finders and wraps its loader (one shot)."""
+    """
+    Finds ``nengo_dl`` with the other finders and wraps its loader.
+
+    It stays in `sys.meta_path` until ``nengo_dl`` is executed: a mere
+    ``importlib.util.find_spec("nengo_dl")`` (an optional-dependency check)
+    must not use it up.
+    """
 
     def find_spec(self, fullname, path, target=None):
         if fullname != "nengo_dl":
             return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _RegisteringLoader(spec.loader)
-        return spec
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _RegisteringLoader(spec.loader)
+                return spec
+        return None
+
+
+def _remove_hooks():
+    sys.meta_path[:] = [
+        f for f in sys.meta_path if not isinstance(f, _NengoDLImportHook)
+    ]
 
 
 def install_dl_builders_on_import():

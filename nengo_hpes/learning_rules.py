@@ -12,8 +12,53 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.learning_rules import LearningRuleType
 from nengo.params import Default, NumberParam, Parameter
-from nengo.synapses import Lowpass, SynapseParam
+from nengo.synapses import LinearFilter, Lowpass, SynapseParam
 from nengo.utils.numpy import is_array_like, is_number
+
+
+class FiniteNumberParam(NumberParam):
+    """
+    A `~nengo.params.NumberParam` that also rejects NaN, infinities and bools.
+
+    nengo's ``NumberParam`` fails on NaN with a ``TypeError`` from its bound
+    comparison, accepts ``inf`` above a lower bound, and accepts ``True``.
+    """
+
+    def coerce(self, instance, num):
+        if is_array_like(num) and np.shape(num) == ():
+            num = np.asarray(num).item()
+        if isinstance(num, bool) or not is_number(num):
+            raise ValidationError(
+                f"Must be a finite number {self._domain()} (got {num!r})",
+                attr=self.name,
+                obj=instance,
+            )
+        if not np.isfinite(num):
+            raise ValidationError(
+                f"Value must be finite and {self._domain()} (got {num!r})",
+                attr=self.name,
+                obj=instance,
+            )
+        return super().coerce(instance, num)
+
+    def _domain(self):
+        if self.low is not None and self.high is not None:
+            return f"in [{self.low}, {self.high}]"
+        if self.low is not None:
+            return f">= {self.low}"
+        return "" if self.high is None else f"<= {self.high}"  # pragma: no cover
+
+
+def stateless(synapse):
+    """
+    Whether ``synapse`` is a `~nengo.LinearFilter` without state (a pure gain).
+
+    ``Lowpass(0)``, ``Alpha(0)`` and ``LinearFilter([1], [1])`` have no state
+    to start at ``theta_init``; nengo builds them as a pass-through.
+    """
+    if not isinstance(synapse, LinearFilter):
+        return False
+    return len(np.trim_zeros(np.atleast_1d(synapse.den), "f")) <= 1
 
 
 class UnsupervisedScaleParam(Parameter):
@@ -165,7 +210,10 @@ class HPES(LearningRuleType):
       steady state: with spiking neurons and nengo.BCM's threshold (a slow
       average of the same activity), that mean is the variance of the filtered
       spike train, positive for every active neuron, so the term pushes every
-      active weight up, whatever its scale. A raw number :math:`\beta` is used
+      active weight up, whatever its scale. Both need non-negative, bounded
+      rates: with ``supervision_ratio < 1``, ``"auto"`` refuses (``BuildError``)
+      post neurons that can be negative (``nengo.Tanh``) or have no maximum
+      rate (``nengo.RectifiedLinear``). A raw number :math:`\beta` is used
       as is (:math:`\beta_j = \beta`) with nengo.BCM's threshold, which keeps
       the literal formula of the paper and the exact `nengo.BCM` reduction.
 
@@ -238,10 +286,10 @@ class HPES(LearningRuleType):
     probeable = ("error", "pre_filtered", "post_filtered", "theta", "delta")
 
     # learning_rate * supervision_ratio = 1e-4, nengo.PES's default rate
-    learning_rate = NumberParam(
+    learning_rate = FiniteNumberParam(
         "learning_rate", low=0, readonly=True, default=1e-4 / 0.999
     )
-    supervision_ratio = NumberParam(
+    supervision_ratio = FiniteNumberParam(
         "supervision_ratio", low=0, high=1, readonly=True, default=0.999
     )
     unsupervised_scale = UnsupervisedScaleParam(
@@ -284,6 +332,15 @@ class HPES(LearningRuleType):
                 attr="theta_init",
                 obj=self,
             )
+        if self.theta_init is not None and stateless(self.theta_synapse):
+            raise ValidationError(
+                f"theta_init needs a theta_synapse with state; {self.theta_synapse} "
+                "has none (it passes the post activity through), so use "
+                "theta_init=None, or a synapse with a time constant > 0 such as "
+                f"Lowpass(1.0) (got theta_init={self.theta_init!r})",
+                attr="theta_init",
+                obj=self,
+            )
 
         supervised_rate = self.learning_rate * self.supervision_ratio
         if supervised_rate >= 1.0:
@@ -291,7 +348,7 @@ class HPES(LearningRuleType):
                 "This learning rate is very high, and can result in floating point "
                 "errors from too much current (learning_rate * supervision_ratio = "
                 f"{supervised_rate:g}, as nengo.PES warns for learning_rate >= 1).",
-                stacklevel=3,
+                stacklevel=2,
             )
 
     @property

@@ -104,3 +104,79 @@ def test_non_contiguous_uses_numpy(rng, spies):
     _blas.rank_one_inc(x, y, a)()
     assert np.allclose(a, expected, rtol=0, atol=1e-15)
     assert spies[np.float64] is None or spies[np.float64].calls == 0
+
+
+# --- non-finite values (issue 17, item 3): NumPy's error handling on both paths
+
+
+@pytest.mark.parametrize("use_cblas", [True, False])
+@pytest.mark.parametrize(
+    "x0, y0, a0",
+    [(np.inf, 0.0, 0.0), (np.inf, 1.0, -np.inf), (-np.inf, 0.5, np.inf)],
+    ids=["inf*0", "inf-inf", "-inf+inf"],
+)
+def test_non_finite_raises_like_numpy(use_cblas, x0, y0, a0, monkeypatch, spies):
+    """inf * 0 or inf - inf raise FloatingPointError under invalid="raise"."""
+    if use_cblas and spies[np.float64] is None:
+        pytest.skip("numpy has no CBLAS ?ger here (see test_numpy_cblas_found)")
+    if not use_cblas:
+        monkeypatch.setenv("NENGO_HPES_NUMPY_GER", "0")
+    x = np.array([1.0, x0, 2.0])
+    y = np.array([y0, 3.0])
+    a = np.zeros((3, 2))
+    a[1, 0] = a0
+    expected = a.copy()
+    step = _blas.rank_one_inc(x, y, a)
+    with np.errstate(invalid="raise"):
+        with pytest.raises(FloatingPointError, match="invalid value"):
+            step()
+        with pytest.raises(FloatingPointError):  # what nengo.PES's ops do
+            expected += np.outer(x, y)
+    with np.errstate(invalid="ignore"):
+        step()  # without the error setting: NumPy's NaN, on either path
+        expected += np.outer(x, y)
+    assert np.isnan(a[1, 0])
+    assert np.array_equal(a, expected, equal_nan=True)
+    if spies[np.float64] is not None:
+        assert spies[np.float64].calls == 0  # CBLAS never saw the inf
+
+
+@pytest.mark.parametrize("use_cblas", [True, False])
+def test_nan_factors_propagate_like_numpy(use_cblas, monkeypatch, spies):
+    """NaN is not an invalid operation for NumPy: both paths write NaN, no error."""
+    if not use_cblas:
+        monkeypatch.setenv("NENGO_HPES_NUMPY_GER", "0")
+    x, y, a = np.array([np.nan, 1.0]), np.array([1.0, 2.0]), np.zeros((2, 2))
+    with np.errstate(invalid="raise"):
+        _blas.rank_one_inc(x, y, a)()
+    assert np.isnan(a[0]).all() and np.array_equal(a[1], [1.0, 2.0])
+
+
+def _overflowing_net(rule, seed):
+    """A learned connection whose error overflows to inf after 10 ms."""
+    with nengo.Network(seed=seed) as net:
+        a = nengo.Ensemble(20, 1)
+        b = nengo.Ensemble(20, 1)
+        nengo.Connection(nengo.Node(np.sin), a)
+        conn = nengo.Connection(
+            a, b, solver=nengo.solvers.LstsqL2(weights=True), learning_rule_type=rule
+        )
+        big = nengo.Node(lambda t: 1e300 if t > 0.01 else 0.0)
+        # 1e300 * 1e10 overflows (a RuntimeWarning) to inf in the error
+        nengo.Connection(big, conn.learning_rule, transform=1e10, synapse=None)
+    return net
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.parametrize("use_cblas", [True, False])
+@pytest.mark.parametrize("s", [1.0, 0.5])
+def test_inf_error_raises_in_simulation_like_pes(use_cblas, s, monkeypatch, seed):
+    if not use_cblas:
+        monkeypatch.setenv("NENGO_HPES_NUMPY_GER", "0")
+    with nengo.Simulator(_overflowing_net(nengo.PES(), seed)) as sim:
+        with pytest.raises(FloatingPointError):
+            sim.run_steps(50)
+    with nengo.Simulator(_overflowing_net(HPES(supervision_ratio=s), seed)) as sim:
+        with pytest.raises(FloatingPointError, match="invalid value"):
+            sim.run_steps(50)
+        assert 0.01 < sim.time < 0.02  # at the first inf, not later

@@ -119,3 +119,26 @@ def test_registration_is_lazy():
         "RankOneIncBuilder",
         "nengo_hpes.dl_builder",
     ]
+
+
+@pytest.mark.skipif(not HAS_NENGO_DL, reason="nengo_dl is not installed")
+def test_registration_survives_find_spec():
+    """An optional-dependency check (find_spec) before the import does not use the
+    hook up; importing nengo_dl still registers, and the hook is then removed."""
+    out = _run_python("""
+        import importlib.util
+        import sys
+
+        import nengo_hpes
+        from nengo_hpes.dl_hook import _NengoDLImportHook
+
+        assert importlib.util.find_spec("nengo_dl") is not None
+        assert importlib.util.find_spec("nengo_dl") is not None
+        import nengo_dl
+        from nengo_dl.builder import Builder
+        from nengo_hpes.builder import SimHPES
+
+        print(Builder.builders[SimHPES].__name__)
+        print(any(isinstance(f, _NengoDLImportHook) for f in sys.meta_path))
+        """)
+    assert out.split() == ["SimHPESBuilder", "False"]

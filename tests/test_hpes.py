@@ -183,9 +183,132 @@ def test_theta_init_rates_starts_at_mean_rates(Simulator, seed):
     assert rates.max() > 10
 
 
-def test_theta_init_array_length_checked(Simulator, seed):
-    net = weights_net(HPES(theta_init=[10.0, 20.0]), "ens", seed)
-    with pytest.raises(BuildError, match="theta_init has 2 values.*40 post neurons"):
+@pytest.mark.parametrize("n_values", [2, 300])
+def test_theta_init_array_length_checked(Simulator, seed, n_values):
+    """The error leads with what is wrong, without the rule's (long) repr."""
+    rule = HPES(theta_init=np.arange(n_values, dtype=float))
+    net = weights_net(rule, "ens", seed)
+    with pytest.raises(BuildError) as info:
+        with Simulator(net):
+            pass
+    msg = str(info.value)
+    assert msg.startswith(f"HPES.theta_init has {n_values} values, but <Connection")
+    assert "40 post neurons; give one value per post neuron, or a number" in msg
+    assert len(msg) < 300
+
+
+# --- post neuron types (issue 17, items 1 and 2)
+
+SIGNED_OR_UNBOUNDED = {
+    "Tanh": (nengo.Tanh(), "can have negative activities"),
+    "RectifiedLinear": (nengo.RectifiedLinear(), "has no maximum rate"),
+    "SpikingRectifiedLinear": (nengo.SpikingRectifiedLinear(), "has no maximum"),
+    "LIF(tau_ref=0)": (nengo.LIF(tau_ref=0), "has no maximum rate"),
+}
+
+
+@pytest.mark.parametrize(
+    "neuron_type, why", SIGNED_OR_UNBOUNDED.values(), ids=SIGNED_OR_UNBOUNDED
+)
+@pytest.mark.parametrize("s", [0.999, 0.95, 0.0])
+def test_auto_refuses_signed_or_unbounded_post(Simulator, seed, neuron_type, why, s):
+    """
+    "auto" has no meaning for these post neurons (Tanh: the threshold explodes;
+    ReLU: the term grows with the rate and the weights overflow): a BuildError
+    that names the type and says what to use instead.
+    """
+    net = weights_net(HPES(supervision_ratio=s), "ens", seed, neuron_type=neuron_type)
+    with pytest.raises(BuildError) as info:
+        with Simulator(net):
+            pass
+    msg = str(info.value)
+    assert f"post neuron type {neuron_type}" in msg and why in msg
+    assert "Use supervision_ratio=1 (PES only), a number for unsupervised_scale" in msg
+
+
+@pytest.mark.parametrize(
+    "neuron_type",
+    [nengo.Tanh(), nengo.RectifiedLinear(), nengo.SpikingRectifiedLinear()],
+    ids=str,
+)
+def test_signed_or_unbounded_post_with_pes_or_numeric_scale(
+    Simulator, seed, neuron_type
+):
+    """What the refusal suggests works: S = 1 is PES exactly; a number builds."""
+    kw = dict(kind="ens", seed=seed, neuron_type=neuron_type)
+    _, w_pes = run_weights(Simulator, weights_net(nengo.PES(2e-4), **kw))
+    _, w_s1 = run_weights(Simulator, weights_net(HPES(2e-4, 1.0), **kw))
+    assert np.abs(w_s1 - w_pes).max() <= 1e-12
+    assert np.abs(w_pes[-1] - w_pes[0]).max() > 1e-7
+    rule = HPES(2e-4, 0.9, unsupervised_scale=1e-8, theta_init=None)
+    _, w_num = run_weights(Simulator, weights_net(rule, **kw))
+    assert np.all(np.isfinite(w_num))
+    assert not np.allclose(w_num, w_s1, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "neuron_type",
+    [nengo.LIFRate(), nengo.Sigmoid(), nengo.RegularSpiking(nengo.LIFRate())],
+    ids=str,
+)
+def test_auto_accepts_saturating_non_negative_post(Simulator, seed, neuron_type):
+    rule = HPES(1e-3, 0.5)
+    net = weights_net(rule, "ens", seed, neuron_type=neuron_type)
+    _, w = run_weights(Simulator, net)
+    assert np.all(np.isfinite(w)) and np.abs(w[-1] - w[0]).max() > 1e-7
+
+
+# --- theta synapses (issue 17, items 4 and 5)
+
+
+def test_triangle_theta_synapse_starts_at_theta_init(Simulator, seed):
+    """A FIR synapse that only takes a scalar y0 (nengo.BCM accepts it too)."""
+    tri = nengo.synapses.Triangle(0.05)
+    rule = HPES(1e-3, 0.5, theta_synapse=tri, theta_init=30.0)
+    net = weights_net(rule, "ens", seed)
+    with net:
+        p_theta = nengo.Probe(net.conn.learning_rule, "theta")
+        p_post = nengo.Probe(net.conn.learning_rule, "post_filtered")
+    sim, w = run_weights(Simulator, net, steps=100)
+    theta, post = sim.data[p_theta], sim.data[p_post]
+    assert np.allclose(theta[0], 30.0, rtol=1e-12, atol=0)
+    # the documented threshold: <a^2> / <a>, both Triangle filters of a
+    # started at theta_init (a history of theta_init), 'update' mode
+    m1 = tri.filt(np.vstack([np.full((1, 40), 30.0), post[:-1]]), dt=DT, y0=30.0)
+    m2 = tri.filt(np.vstack([np.full((1, 40), 900.0), post[:-1] ** 2]), dt=DT, y0=900.0)
+    assert np.allclose(theta, m2 / np.maximum(m1, 1e-3), rtol=1e-9, atol=1e-9)
+    assert np.all(np.isfinite(w)) and np.abs(w[-1] - w[0]).max() > 1e-7
+
+
+def test_triangle_theta_synapse_numeric_scale(Simulator, seed):
+    rule = HPES(1e-3, 0.5, 1e-7, theta_synapse=nengo.synapses.Triangle(0.05))
+    net = weights_net(rule, "ens", seed)
+    with net:
+        p_theta = nengo.Probe(net.conn.learning_rule, "theta")
+    sim, _ = run_weights(Simulator, net, steps=20)
+    assert np.all(sim.data[p_theta][0] > 1.0)  # started at the mean rates
+
+
+class StatelessSynapse(nengo.synapses.Synapse):
+    """A pass-through that is not a LinearFilter (so only the build can tell)."""
+
+    def __init__(self):
+        super().__init__(default_size_in=1, default_size_out=1)
+
+    def make_state(self, shape_in, shape_out, dt, dtype=None, y0=0):
+        return {"X": np.zeros((0,) + shape_out, dtype=dtype)}
+
+    def make_step(self, shape_in, shape_out, dt, rng, state):
+        def step_stateless(t, u):
+            return u
+
+        return step_stateless
+
+
+def test_stateless_theta_synapse_with_theta_init_fails_at_build(Simulator, seed):
+    rule = HPES(theta_synapse=StatelessSynapse(), theta_init=20.0)
+    net = weights_net(rule, "ens", seed)
+    with pytest.raises(BuildError, match="theta_synapse StatelessSynapse.* no state"):
         with Simulator(net):
             pass
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from nengo.exceptions import ValidationError
 from nengo.learning_rules import LearningRuleType
-from nengo.synapses import Alpha, Lowpass
+from nengo.synapses import Alpha, LinearFilter, Lowpass
 
 import nengo_hpes
 from nengo_hpes import HPES
@@ -104,7 +104,23 @@ def test_readonly():
     "kwargs, match",
     [
         ({"learning_rate": -1e-4}, r"HPES.learning_rate: .*greater than or equal to 0"),
-        ({"learning_rate": "fast"}, r"HPES.learning_rate: Must be a number"),
+        ({"learning_rate": "fast"}, r"HPES.learning_rate: Must be a finite number"),
+        (
+            {"learning_rate": float("nan")},
+            r"learning_rate: .*finite and >= 0 \(got nan",
+        ),
+        (
+            {"learning_rate": float("inf")},
+            r"learning_rate: .*finite and >= 0 \(got inf",
+        ),
+        (
+            {"learning_rate": True},
+            r"learning_rate: Must be a finite number.*\(got True",
+        ),
+        ({"learning_rate": None}, r"learning_rate: Must be a finite number.*got None"),
+        ({"supervision_ratio": float("nan")}, r"ratio: .*finite and in \[0, 1\]"),
+        ({"supervision_ratio": True}, r"ratio: Must be a finite number in \[0, 1\]"),
+        ({"supervision_ratio": "half"}, r"ratio: Must be a finite number.*'half'"),
         ({"supervision_ratio": -0.1}, r"supervision_ratio: .*greater than or equal"),
         ({"supervision_ratio": 1.5}, r"supervision_ratio: .*less than or equal to 1"),
         (
@@ -130,6 +146,14 @@ def test_readonly():
             {"theta_synapse": None, "theta_init": 10.0},
             r"theta_init: theta_init needs a theta_synapse",
         ),
+        # a synapse without state (a pure gain) cannot start at theta_init
+        ({"theta_synapse": 0}, r"theta_init: .*Lowpass\(tau=0\) has none.*'rates'"),
+        ({"theta_synapse": Lowpass(0), "theta_init": 5.0}, r"has none.*got.*5.0"),
+        ({"theta_synapse": Alpha(0)}, r"theta_init: .*Alpha\(tau=0\) has none"),
+        (
+            {"theta_synapse": LinearFilter([1], [1]), "theta_init": "max_rates"},
+            r"theta_init: .*LinearFilter.*has none",
+        ),
     ],
 )
 def test_bad_parameters(kwargs, match):
@@ -144,9 +168,16 @@ def test_theta_synapse_none_default_init_is_rejected_clearly():
     assert HPES(theta_synapse=None, theta_init=None).theta_synapse is None
 
 
+def test_stateless_theta_synapse_without_theta_init_is_accepted():
+    for synapse in (0, Lowpass(0), LinearFilter([1], [1])):
+        assert HPES(theta_synapse=synapse, theta_init=None).theta_init is None
+
+
 def test_high_learning_rate_warns():
-    with pytest.warns(UserWarning, match="learning rate is very high"):
+    with pytest.warns(UserWarning, match="learning rate is very high") as record:
         HPES(learning_rate=2.0, supervision_ratio=1.0)
+    # the warning points at the line that made the rule (stacklevel)
+    assert record[0].filename == __file__
     with pytest.warns(UserWarning, match="learning_rate \\* supervision_ratio = 1"):
         HPES(learning_rate=2.0, supervision_ratio=0.5)
 
