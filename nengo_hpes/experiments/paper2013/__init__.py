@@ -1,0 +1,10 @@
+"""
+Reproduction of Bekolay, Kolbeck & Eliasmith (2013), the hPES paper.
+
+``rule``: the paper's Nengo 1.4 hPES (units, gains, theta) expressed with
+`nengo_hpes.HPES`; ``stdp``: Figs. 1 and 2 (pair STDP curve and frequency
+dependence) from the rule with S = 0; ``learning``: Exp. 2 / Fig. 4
+(learning transmission and binding) and the loss of the Fig. 5 search.
+Run ``python -m nengo_hpes.experiments.paper2013 --help`` for the command line.
+See ``docs/paper-2013.md``.
+"""
