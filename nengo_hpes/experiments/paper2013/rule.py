@@ -6,7 +6,7 @@ Nengo 1.4 (``hPESTermination.java``), per 1 ms step, post neuron j, pre i:
 .. code-block:: text
 
    a        = exponentially filtered spikes, a spike adding 0.001 (about Hz * 1e-6)
-   sup_ji   = kappa * alpha_j * (e_j . E) * a_i          e_j unit encoder, E = target - actual
+   sup_ji   = kappa * alpha_j * (e_j . E) * a_i    (unit e_j; E = target - actual)
    unsup_ji = kappa * 20000 * alpha_j * a_i * a_j * (a_j - theta_j)
    dw_ji    = S * sup_ji + (1 - S) * unsup_ji
    theta_j <- exp(-0.001/20) theta_j + (1 - exp(-0.001/20)) a_j,
