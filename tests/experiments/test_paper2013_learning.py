@@ -99,7 +99,7 @@ def test_gate_stops_supervised_learning():
     net = L.build_network("transmission", "PES", seed=2, schedule=sched)
     with net:
         p_w = nengo.Probe(net.learned, "weights", sample_every=0.01)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with nengo.Simulator(net) as sim:
         sim.run(sched.length)
     t = sim.trange(sample_every=0.01)
     change = np.sum(np.abs(np.diff(sim.data[p_w], axis=0)), axis=(1, 2))
@@ -150,6 +150,8 @@ def test_run_fig4_quick():
     diff = out["paired_hpes_minus_pes"]
     h, p = out["rules"]["hPES"]["relative"][0], out["rules"]["PES"]["relative"][0]
     assert diff["last5_mean"] == pytest.approx(np.mean(h[-5:]) - np.mean(p[-5:]))
+    assert diff["last5_t_ci95"] is None  # one seed
+    assert diff["verdict"] in ("direction only", "not reproduced")
 
 
 def test_cli_quick(tmp_path):
@@ -206,3 +208,21 @@ def test_validation(call, attr):
         call()
     assert info.value.attr == attr
     assert "got" in str(info.value)
+
+
+def test_paired_summary_verdicts():
+    rng = np.random.RandomState(0)
+    pes = 1.0 + 0.1 * rng.standard_normal((15, 21))
+    better = pes - 0.07 + 0.01 * rng.standard_normal((15, 21))
+    out = L.paired_summary(better, pes, np.random.RandomState(1))
+    assert out["verdict"] == "reproduced"
+    assert out["last5_t_ci95"][1] < 0 and out["windows_hpes_below_pes"] == 21
+    assert out["last5_mean"] == pytest.approx(np.mean(better[:, -5:] - pes[:, -5:]))
+    # lower at most windows, but not at the last five on average: direction only
+    direction = pes.copy()
+    direction[:, :16] -= 0.05
+    direction[:, 16:] += 0.01
+    out = L.paired_summary(direction, pes, np.random.RandomState(1))
+    assert out["verdict"] == "direction only"
+    out = L.paired_summary(pes + 0.05, pes, np.random.RandomState(1))
+    assert out["verdict"] == "not reproduced" and out["windows_hpes_below_pes"] == 0

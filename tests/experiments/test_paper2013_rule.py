@@ -79,7 +79,7 @@ def simulate(kappa, S, seed=3, n_pre=20, n_post=15, radius=2.0, t=0.5):
         }
         probes["pre_spikes"] = nengo.Probe(pre.neurons)
         probes["post_spikes"] = nengo.Probe(post.neurons)
-    with nengo.Simulator(net, progress_bar=False) as sim:
+    with nengo.Simulator(net) as sim:
         sim.run(t)
     data = {k: sim.data[p] for k, p in probes.items()}
     built = sim.data[post]
