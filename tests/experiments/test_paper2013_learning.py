@@ -72,6 +72,14 @@ def test_networks_paired_by_seed():
     assert params["learning_rate"] == pytest.approx(0.00237897495282 * 150 * 1e-3)
     assert params["unsupervised_scale"] == pytest.approx(2e-8 / 150)
     assert nets["PES"].learned.learning_rule_type.supervision_ratio == 1.0
+    # the built encoders too (nengo would otherwise seed them by position)
+    built = {}
+    for r, n in nets.items():
+        with nengo.Simulator(n) as sim:
+            built[r] = {k: sim.data[ens[r][k]].encoders for k in ("pre", "post")}
+    for r in ("PES", "control"):
+        for k in ("pre", "post"):
+            assert np.array_equal(built[r][k], built["hPES"][k])
 
 
 def test_learning_reduces_error():

@@ -236,8 +236,18 @@ class LearningResult:
 
 
 def _ensemble(n, d, rng, **kwargs):
+    # an explicit seed: nengo seeds connections before ensembles, so without
+    # it the encoders would depend on how many connections the network has
+    # (control networks have fewer than learning ones)
     max_rates, intercepts, _, _ = paper.paper_neuron_params(n, rng)
-    return nengo.Ensemble(n, d, max_rates=max_rates, intercepts=intercepts, **kwargs)
+    return nengo.Ensemble(
+        n,
+        d,
+        max_rates=max_rates,
+        intercepts=intercepts,
+        seed=rng.randint(2**31 - 1),
+        **kwargs,
+    )
 
 
 def build_network(
