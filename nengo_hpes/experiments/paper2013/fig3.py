@@ -178,7 +178,7 @@ def _ensemble(ens_params, label):
 
 
 def bcm_rule(params, variant="paper", kappa_14=KAPPA_14):
-    """
+    r"""
     The BCM rule of one seed: `.HPES` with S = 0 in paper mode, or with "auto".
 
     ``"paper"``: `.rule.paper_hpes` with S = 0 and the BCM theta range
@@ -286,7 +286,7 @@ def build_network(seed, regime="bcm", variant="paper", kappa_14=KAPPA_14):
 
 
 def run_network(seed, regime="bcm", variant="paper", length=200.0, kappa_14=KAPPA_14):
-    """
+    r"""
     Build and run one network; return its log as a dict of arrays.
 
     Keys: ``t`` (sample times, 0.25 s apart), ``post`` (samples x 3);
