@@ -54,6 +54,7 @@ import argparse
 import concurrent.futures
 import json
 import os
+import pickle
 import platform
 import sys
 import time
@@ -325,8 +326,25 @@ def run_network(seed, regime="bcm", variant="paper", length=200.0, kappa_14=KAPP
     return out
 
 
-def _run_task(task):
-    return run_network(*task)
+def _cache_path(cache_dir, task):
+    seed, regime, variant, length, kappa_14 = task
+    name = f"{regime}-{variant or 'none'}-seed{seed}-{length:g}s-kappa{kappa_14:g}.pkl"
+    return os.path.join(cache_dir, name)
+
+
+def _run_task(task, cache_dir=None):
+    """Run one task, or load it from ``cache_dir``; returns (run, cached)."""
+    path = None if cache_dir is None else _cache_path(cache_dir, task)
+    if path is not None and os.path.exists(path):
+        with open(path, "rb") as f:
+            return pickle.load(f), True
+    result = run_network(*task)
+    if path is not None:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump(result, f)
+        os.replace(tmp, path)
+    return result, False
 
 
 def _window_means(t, values, windows):
@@ -350,15 +368,19 @@ def analyse(runs, windows=None, ci_seed=0):
     """
     Fig. 3's measures from the runs of `run_network`.
 
-    ``runs``: dict mapping (regime, variant, seed) to a run; every seed needs
-    "control", "random" and at least one "bcm" variant. Returns a dict with,
-    per variant: per-seed accuracy and Gini curves, their mean and 95 %
+    ``runs``: dict mapping (regime, variant, seed) to a run (variant None
+    for "control" and "random"). The seeds with a control and a random run
+    define the accuracy's denominator; a variant is analysed over its seeds
+    among those, if it has at least 2. Returns a dict with, per variant:
+    per-seed accuracy and Gini curves, their mean and 95 %
     bootstrap CI per sample, the same per window (``windows``, default the
     paper's table where they fit in the run, else the run's two halves) and
     the `verdict`.
     """
-    seeds = sorted({k[2] for k in runs})
-    variants = [v for v in VARIANTS if ("bcm", v, seeds[0]) in runs]
+    seeds = sorted(
+        {k[2] for k in runs if ("control", None, k[2]) in runs}
+        & {k[2] for k in runs if ("random", None, k[2]) in runs}
+    )
     t = runs[("control", None, seeds[0])]["t"]
     if windows is None:
         windows = [w for w in WINDOWS if w[1] <= t[-1] + 1e-9]
@@ -379,11 +401,14 @@ def analyse(runs, windows=None, ci_seed=0):
         se_random_mean=denominator,
         variants={},
     )
-    for variant in variants:
-        bcm = [runs[("bcm", variant, s)] for s in seeds]
-        acc = 1 - np.array([se("bcm", variant, s) for s in seeds]) / denominator
+    for variant in VARIANTS:
+        v_seeds = [s for s in seeds if ("bcm", variant, s) in runs]
+        if len(v_seeds) < 2:
+            continue
+        bcm = [runs[("bcm", variant, s)] for s in v_seeds]
+        acc = 1 - np.array([se("bcm", variant, s) for s in v_seeds]) / denominator
         gini = np.array([r["gini"] for r in bcm])
-        res = dict(per_seed=dict(accuracy=acc, gini=gini))
+        res = dict(seeds=v_seeds, per_seed=dict(accuracy=acc, gini=gini))
         for name, values in (("accuracy", acc), ("gini", gini)):
             mean, lo, hi = _mean_ci(values, rng)
             wvals = _window_means(t, values, windows)
@@ -476,6 +501,7 @@ def run_fig3(
     variants=VARIANTS,
     length=None,
     kappa_14=KAPPA_14,
+    cache_dir=None,
     verbose=True,
 ):
     """
@@ -495,50 +521,46 @@ def run_fig3(
         Simulated seconds per run (>= 0.25); default from ``mode``.
     kappa_14 : float
         Nengo 1.4 learning rate of the BCM termination.
+    cache_dir : str, optional
+        Keep every run there (one pickle per run) and load the runs found
+        there instead of simulating them again (so an interrupted full run
+        can be resumed, or analysed over the seeds it finished).
     """
-    _check_choice("mode", mode, MODES)
-    default_length, n_seeds = MODE_DEFAULTS[mode]
-    seeds = list(range(n_seeds) if seeds is None else seeds)
-    if len(seeds) < 2:
-        raise ValidationError(
-            f"Must be at least 2 seeds (accuracy needs a mean over seeds; got {seeds})",
-            attr="seeds",
-        )
-    for s in seeds:
-        check_number("seeds", s, low=0, integer=True)
-    workers = check_number("workers", workers, low=1, integer=True)
-    variants = list(variants)
-    if not variants:
-        raise ValidationError(f"Must be a non-empty subset of {VARIANTS}", "variants")
-    for v in variants:
-        _check_choice("variants", v, VARIANTS)
-    length = default_length if length is None else length
-    length = check_number("length", length, low=SAMPLE_EVERY)
-    kappa_14 = check_number("kappa_14", kappa_14, low=0)
-
+    seeds, workers, variants, length, kappa_14 = _check_run_args(
+        mode, seeds, workers, variants, length, kappa_14
+    )
+    if cache_dir is not None:
+        os.makedirs(cache_dir, exist_ok=True)
     tasks = []
+    extra = "auto-matched"
     for s in seeds:
         tasks.append((s, "control", None, length, kappa_14))
         tasks.append((s, "random", None, length, kappa_14))
-        tasks.extend((s, "bcm", v, length, kappa_14) for v in variants)
+        tasks.extend((s, "bcm", v, length, kappa_14) for v in variants if v != extra)
+    for v in [v for v in variants if v == extra]:  # last: if interrupted, the rest
+        tasks.extend((s, "bcm", v, length, kappa_14) for s in seeds)
     start = time.perf_counter()
     runs = {}
+    cached = []
 
     def record(task, result):
-        runs[(task[1], task[2], task[0])] = result
+        run, was_cached = result
+        runs[(task[1], task[2], task[0])] = run
+        cached.append(was_cached)
         if verbose:
             print(
                 f"[{time.perf_counter() - start:7.1f} s] seed {task[0]} {task[1]}"
-                f"{' ' + task[2] if task[2] else ''}: {result['wall_s']:.1f} s",
+                f"{' ' + task[2] if task[2] else ''}: {run['wall_s']:.1f} s"
+                f"{' (cached)' if was_cached else ''}",
                 flush=True,
             )
 
     if workers == 1:
         for task in tasks:
-            record(task, _run_task(task))
+            record(task, _run_task(task, cache_dir))
     else:
         with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-            futures = {pool.submit(_run_task, task): task for task in tasks}
+            futures = {pool.submit(_run_task, task, cache_dir): task for task in tasks}
             for fut in concurrent.futures.as_completed(futures):
                 record(futures[fut], fut.result())
     result = analyse(runs)
@@ -549,6 +571,7 @@ def run_fig3(
         kappa_14=kappa_14,
         workers=workers,
         n_runs=len(tasks),
+        n_cached_runs=int(np.sum(cached)),
         run_wall_s=dict(
             control=float(
                 np.mean([r["wall_s"] for k, r in runs.items() if k[0] == "control"])
@@ -563,6 +586,31 @@ def run_fig3(
         wall_s=time.perf_counter() - start,
     )
     return result
+
+
+def _check_run_args(mode, seeds, workers, variants, length, kappa_14):
+    _check_choice("mode", mode, MODES)
+    default_length, n_seeds = MODE_DEFAULTS[mode]
+    seeds = list(range(n_seeds) if seeds is None else seeds)
+    if len(seeds) < 2:
+        raise ValidationError(
+            f"Must be at least 2 seeds (accuracy needs a mean over seeds; got {seeds})",
+            attr="seeds",
+        )
+    for s in seeds:
+        check_number("seeds", s, low=0, integer=True)
+    workers = check_number("workers", workers, low=1, integer=True)
+    variants = list(variants)
+    if not variants:
+        raise ValidationError(
+            f"Must be a non-empty subset of {VARIANTS} (got {variants})", "variants"
+        )
+    for v in variants:
+        _check_choice("variants", v, VARIANTS)
+    length = default_length if length is None else length
+    length = check_number("length", length, low=SAMPLE_EVERY)
+    kappa_14 = check_number("kappa_14", kappa_14, low=0)
+    return seeds, workers, variants, length, kappa_14
 
 
 def _rule_params(variant, kappa_14):
@@ -633,6 +681,11 @@ def make_parser():
         default=None,
         help="simulated seconds per run (default from --mode)",
     )
+    parser.add_argument(
+        "--cache",
+        default=None,
+        help="folder keeping every run; runs found there are not simulated again",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     return parser
 
@@ -647,6 +700,7 @@ def main(argv=None):
         workers=args.workers,
         variants=args.variants,
         length=args.length,
+        cache_dir=args.cache,
         verbose=not args.quiet,
     )
     result["command"] = " ".join(
