@@ -358,13 +358,13 @@ def _window_means(t, values, windows):
     ).T
 
 
-def _mean_ci(per_seed, rng):
+def _mean_ci(per_seed, rng, n_boot=10000):
     per_seed = np.asarray(per_seed)
-    lo, hi = bootstrap_ci(per_seed, rng, axis=0)
+    lo, hi = bootstrap_ci(per_seed, rng, n_samples=n_boot, axis=0)
     return per_seed.mean(axis=0), lo, hi
 
 
-def analyse(runs, windows=None, ci_seed=0):
+def analyse(runs, windows=None, ci_seed=0, n_boot=10000):
     """
     Fig. 3's measures from the runs of `run_network`.
 
@@ -375,7 +375,8 @@ def analyse(runs, windows=None, ci_seed=0):
     per-seed accuracy and Gini curves, their mean and 95 %
     bootstrap CI per sample, the same per window (``windows``, default the
     paper's table where they fit in the run, else the run's two halves) and
-    the `verdict`.
+    the `verdict`. ``n_boot`` bootstrap resamples (the paper's 10 000) from
+    ``numpy.random.RandomState(ci_seed)``.
     """
     seeds = sorted(
         {k[2] for k in runs if ("control", None, k[2]) in runs}
@@ -410,18 +411,18 @@ def analyse(runs, windows=None, ci_seed=0):
         gini = np.array([r["gini"] for r in bcm])
         res = dict(seeds=v_seeds, per_seed=dict(accuracy=acc, gini=gini))
         for name, values in (("accuracy", acc), ("gini", gini)):
-            mean, lo, hi = _mean_ci(values, rng)
+            mean, lo, hi = _mean_ci(values, rng, n_boot)
             wvals = _window_means(t, values, windows)
-            wmean, wlo, whi = _mean_ci(wvals, rng)
+            wmean, wlo, whi = _mean_ci(wvals, rng, n_boot)
             res[name] = dict(mean=mean, ci95=[lo, hi])
             res[f"{name}_windows"] = dict(per_seed=wvals, mean=wmean, ci95=[wlo, whi])
         g0 = np.array([r["gini_initial"] for r in bcm])
-        g0_mean, g0_lo, g0_hi = _mean_ci(g0, rng)
+        g0_mean, g0_lo, g0_hi = _mean_ci(g0, rng, n_boot)
         res["gini_initial"] = dict(
             per_seed=g0, mean=float(g0_mean), ci95=[float(g0_lo), float(g0_hi)]
         )
         rise = gini[:, -1] - gini[:, 0]
-        r_mean, r_lo, r_hi = _mean_ci(rise, rng)
+        r_mean, r_lo, r_hi = _mean_ci(rise, rng, n_boot)
         res["gini_rise"] = dict(
             per_seed=rise, mean=float(r_mean), ci95=[float(r_lo), float(r_hi)]
         )
@@ -623,6 +624,46 @@ def _rule_params(variant, kappa_14):
         theta_init="U(10, 20) Hz x post gain",
         note="learning_rate of seed 0 (auto-matched: one per seed)",
     )
+
+
+def markdown_table(result, variant="paper"):
+    """
+    The paper's Fig. 3 table beside ours (one variant of `run_fig3`'s result).
+
+    Rows: accuracy and Gini per window (mean and 95 % bootstrap CI), the
+    initial Gini and the Gini rise; the paper's value where the window is
+    one of the paper's. Returns a Markdown string.
+    """
+    res = result["variants"][variant]
+    lines = [
+        "| measure | window (s) | paper | ours: mean | ours: 95 % CI |",
+        "|---|---|---|---|---|",
+    ]
+    paper_windows = [list(w) for w in WINDOWS]
+    for name in ("accuracy", "gini"):
+        w = res[f"{name}_windows"]
+        for i, window in enumerate(result["windows"]):
+            k = (
+                paper_windows.index(list(window))
+                if list(window) in paper_windows
+                else None
+            )
+            ref = "" if k is None else f"{PAPER_VALUES[name][k]:.3f}"
+            lines.append(
+                f"| {name} | {window[0]:g}-{window[1]:g} | {ref} | "
+                f"{w['mean'][i]:.3f} | {w['ci95'][0][i]:.3f}-{w['ci95'][1][i]:.3f} |"
+            )
+    g0, rise = res["gini_initial"], res["gini_rise"]
+    lines.append(
+        f"| Gini | 0 (NEF start) | {PAPER_VALUES['gini_initial']:.3f} | "
+        f"{g0['mean']:.3f} | {g0['ci95'][0]:.3f}-{g0['ci95'][1]:.3f} |"
+    )
+    lines.append(
+        f"| Gini rise | last - 0.25 s | "
+        f"{PAPER_VALUES['gini_200s'] - PAPER_VALUES['gini'][0]:+.3f} | "
+        f"{rise['mean']:+.3f} | {rise['ci95'][0]:+.3f}-{rise['ci95'][1]:+.3f} |"
+    )
+    return "\n".join(lines)
 
 
 def _check_choice(name, value, choices):
