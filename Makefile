@@ -32,7 +32,7 @@ lint: $(STAMP)
 # The whole suite on nengo.Simulator, then the tests that take the Simulator
 # fixture again on NengoDL (float64, each run checked against nengo.Simulator;
 # see tests/dl_simloader.py), with minibatch 1 and 3
-DL_PYTEST := $(BIN)/python -m pytest -m "not slow" -q -p dl_simloader
+DL_PYTEST := PYTHONPATH=tests $(BIN)/python -m pytest -m "not slow" -q -p dl_simloader
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q

@@ -352,7 +352,7 @@ def build_network(
 
 
 def window_errors(t, error, windows):
-    """Sum of |error| over samples with start <= t <= end, per window."""
+    """Sum of ``|error|`` over samples with start <= t <= end, per window."""
     t = np.asarray(t)
     error = np.abs(np.asarray(error)).reshape(len(t), -1)
     eps = 1e-9
