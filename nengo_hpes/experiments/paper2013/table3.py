@@ -510,6 +510,7 @@ def run_table3(
     workers=1,
     verbose=True,
     cache_directory=None,
+    partial_path=None,
 ):
     """
     Table 3: features, then every (seed, rule) classifier, then the paired comparison.
@@ -519,7 +520,9 @@ def run_table3(
     ``n_train`` training and ``n_test`` test images used, runs both rules for
     every seed (``workers`` processes) and returns a dict with each run,
     the mean accuracy per rule and the paired hPES - PES difference with its
-    Student-t 95 % CI (`.metrics.paired_difference`, >= 2 seeds).
+    Student-t 95 % CI (`.metrics.paired_difference`, >= 2 seeds). If
+    ``partial_path`` is given, each run is appended to it as a JSON line as
+    soon as it ends.
     """
     from nengo_hpes.experiments.metrics import paired_difference
 
@@ -574,15 +577,24 @@ def run_table3(
         for r in rules
     ]
     runs = []
+
+    def done(job, res):
+        runs.append(res)
+        log(
+            f"{job['rule']} seed {job['seed']}: {res['accuracy']:.4f} "
+            f"({res['wall_s']:.0f} s)"
+        )
+        if partial_path is not None:
+            with open(partial_path, "a") as f:
+                f.write(json.dumps(res) + "\n")
+
     if workers == 1:
         for job in jobs:
-            runs.append(_run_one(job))
-            log(f"{job['rule']} seed {job['seed']}: {runs[-1]['accuracy']:.4f}")
+            done(job, _run_one(job))
     else:
         with concurrent.futures.ProcessPoolExecutor(workers) as pool:
             for job, res in zip(jobs, pool.map(_run_one, jobs)):
-                runs.append(res)
-                log(f"{job['rule']} seed {job['seed']}: {res['accuracy']:.4f}")
+                done(job, res)
     acc = {r: [x["accuracy"] for x in runs if x["rule"] == r] for r in rules}
     out = dict(
         experiment="table3",
@@ -641,7 +653,9 @@ def main(argv=None):
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = make_parser().parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
     result = run_table3(
+        partial_path=os.path.join(args.out, f"table3-{args.mode}.partial.jsonl"),
         mode=args.mode,
         seeds=None if args.seeds is None else range(args.seeds),
         n_train=args.n_train,
