@@ -640,7 +640,12 @@ def make_parser():
     )
     parser.add_argument("--mode", choices=MODES, default="quick")
     parser.add_argument("--out", default=".", help="output folder (default .)")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1")
+    parser.add_argument(
+        "--seeds", type=int, default=None, help="number of seeds (full 5, quick 2)"
+    )
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds FIRST..FIRST+N-1 (default 0)"
+    )
     parser.add_argument("--n-train", type=int, default=None, help="training images")
     parser.add_argument("--n-test", type=int, default=None, help="test images")
     parser.add_argument("--workers", type=int, default=1, help="processes")
@@ -657,7 +662,11 @@ def main(argv=None):
     result = run_table3(
         partial_path=os.path.join(args.out, f"table3-{args.mode}.partial.jsonl"),
         mode=args.mode,
-        seeds=None if args.seeds is None else range(args.seeds),
+        seeds=range(
+            args.first_seed,
+            args.first_seed
+            + (SETTINGS[args.mode]["n_seeds"] if args.seeds is None else args.seeds),
+        ),
         n_train=args.n_train,
         n_test=args.n_test,
         workers=args.workers,
