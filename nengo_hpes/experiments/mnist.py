@@ -86,7 +86,7 @@ def parser():
 
 
 def main(argv=None):
-    """Run the command line; returns the `.ClassifierResult`."""
+    """Run the command line; returns the `.classifier.ClassifierResult`."""
     args = parser().parse_args(argv)
     rule = make_rule(
         args.rule, args.learning_rate, args.supervision_ratio, args.unsupervised_scale

@@ -73,7 +73,7 @@ def offline_accuracy(features, train, test, n_classes=None, reg=0.01, chunk=5000
     features : FeatureLayer
         The hidden layer.
     train, test : (images, labels)
-        As for `.run_classifier`.
+        As for `.classifier.run_classifier`.
     n_classes : int, optional
         Default: the largest label + 1.
     reg : float, optional

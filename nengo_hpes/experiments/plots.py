@@ -9,7 +9,7 @@ Conditioning (`.ConditioningResult`): `plot_conditioning` (the whole run),
 learning), `plot_stimuli`, `plot_gate` (how strong the inhibition must be) and
 `plot_weights_before_after`.
 
-Classifier (`.ClassifierResult`): `plot_learning_curves`,
+Classifier (`.classifier.ClassifierResult`): `plot_learning_curves`,
 `plot_confusion_matrix`, `plot_digits`, `plot_weight_histograms`; the spiking
 CNN: `plot_training_loss`; soft-LIF: `plot_rate_curves`. Every function
 returns the `matplotlib.figure.Figure` (and saves it where given a ``path``).
@@ -439,7 +439,7 @@ def plot_gate(
 
 def plot_learning_curves(results, path=None, block=None):
     """
-    Training accuracy of each `.ClassifierResult` per ``block`` of
+    Training accuracy of each `.classifier.ClassifierResult` per ``block`` of
     presentations (see `.ClassifierResult.learning_curve`).
     """
     plt = _pyplot(path)
@@ -460,7 +460,7 @@ def plot_learning_curves(results, path=None, block=None):
 
 def plot_confusion_matrix(result, path=None):
     """
-    The test confusion matrix of one `.ClassifierResult`, with counts.
+    The test confusion matrix of one `.classifier.ClassifierResult`, with counts.
     """
     plt = _pyplot(path)
 

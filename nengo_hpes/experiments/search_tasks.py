@@ -329,7 +329,7 @@ def mnist_loss(
     """
     Error rate of the online MNIST readout on a validation split.
 
-    The classifier (`.run_classifier`: Gabor hidden layer, learned readout)
+    The classifier (`.classifier.run_classifier`: Gabor hidden layer, learned readout)
     learns online, in one pass, on the first ``n_learn`` training images and
     is tested with learning off on the next ``n_validate`` training images:
     the loss is ``1 - accuracy`` there. The test set is never used, so that

@@ -4,7 +4,7 @@
 The paper's features came from a sparse 4-RBM deep belief network
 (784-1000-500-300-50, Tang 2010); their file (``data/60k10kinput.csv`` of
 ``tbekolay/cogsci2013``) is not available. This module trains the same kind
-of model with scikit-learn's `sklearn.neural_network.BernoulliRBM`: layer by
+of model with scikit-learn's ``sklearn.neural_network.BernoulliRBM``: layer by
 layer (greedy), each RBM on the hidden probabilities of the one below, on the
 *training* images only (pixels scaled to [0, 1]). The features of an image are
 the top layer's hidden probabilities (50 values in [0, 1]). No sparsity
@@ -148,7 +148,7 @@ def train_rbm_stack(
     verbose=False,
 ):
     """
-    Train a stack of `~sklearn.neural_network.BernoulliRBM` greedily.
+    Train a stack of scikit-learn ``BernoulliRBM`` layers greedily.
 
     Parameters
     ----------

