@@ -576,14 +576,17 @@ def test_paper2013_tasks_have_the_papers_space_and_loss():
         assert task.options == {"mode": "full"}
     task = search_tasks.TASKS["binding"]
     # PES is the paper's S = 1; the trial's seed and the mode reach the network
+    # (two builds of one network in one process can differ in the last bit: seen
+    # 193.4008365582937 against ...72, so equal to 1e-12 relative, not ==)
     pes = task.objective("pes", {"learning_rate": 2e-3}, 1, mode="quick")
-    assert pes == search_loss(
+    direct = search_loss(
         "binding", learning_rate=2e-3, supervision_ratio=1.0, seed=1, mode="quick"
     )
+    assert pes == pytest.approx(direct, rel=1e-12, abs=0)
     hpes = task.objective(
         "hpes", {"learning_rate": 2e-3, "supervision_ratio": 0.5}, 1, mode="quick"
     )
-    assert hpes != pes
+    assert hpes != pytest.approx(pes, rel=1e-6)
 
 
 @pytest.mark.parametrize(
