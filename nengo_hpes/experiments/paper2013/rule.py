@@ -27,6 +27,7 @@ import nengo
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengo_hpes.experiments import validation
 from nengo_hpes.learning_rules import HPES
 
 #: Nengo 1.4's hPES ``SCALING_FACTOR`` of the BCM term.
@@ -50,33 +51,14 @@ INTERCEPTS = (-1.0, 1.0)
 
 def check_number(name, value, low=None, high=None, low_open=False, integer=False):
     """
-    Check that ``value`` is a finite number in a range, else raise.
+    ``value`` as a float (an int with ``integer``), if in range, else raise.
 
-    Raises `nengo.exceptions.ValidationError` naming ``name``, the allowed
-    range and the value received. Returns the value as float (or int).
+    The paper modules' shorthand for `nengo_hpes.experiments.validation`'s
+    `.validation.check_number` and `.validation.check_int`.
     """
-    if low is None and high is None:
-        allowed = "a finite number"
-    elif high is None:
-        allowed = f"a number {'>' if low_open else '>='} {low}"
-    else:
-        allowed = f"a number in [{low}, {high}]"
     if integer:
-        allowed = allowed.replace("number", "integer")
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, bool
-    )
-    if ok and integer:
-        ok = float(value) == int(value)
-    if ok:
-        ok = np.isfinite(value)
-    if ok and low is not None:
-        ok = value > low if low_open else value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        raise ValidationError(f"Must be {allowed} (got {value!r})", attr=name)
-    return int(value) if integer else float(value)
+        return validation.check_int(name, value, low=low, high=high)
+    return validation.check_number(name, value, low=low, high=high, low_open=low_open)
 
 
 def _check_range(name, value):
