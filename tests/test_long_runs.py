@@ -57,6 +57,12 @@ def _check(name, backend, rmse, w, pes_reference):
         f"max |w| {w_max:.3g} (PES {w_pes_max:.3g}), final |w| "
         f"{np.linalg.norm(w[-1]):.3g} (PES {np.linalg.norm(w_pes[-1]):.3g})"
     )
+    # the Frobenius norm every 100 s: does a drift level off or keep growing?
+    norms = np.linalg.norm(w.reshape(len(w), -1), axis=1)
+    every = max(1, len(w) // 10)
+    print(
+        "|w| every 100 s: " + ", ".join(f"{n:.3g}" for n in norms[every - 1 :: every])
+    )
     assert np.all(np.isfinite(w))
     assert w_max <= 5 * w_pes_max
     assert rmse <= 1.5 * rmse_pes + 0.01

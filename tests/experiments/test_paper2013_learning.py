@@ -162,6 +162,45 @@ def test_run_fig4_quick():
     assert diff["verdict"] in ("direction only", "not reproduced")
 
 
+def test_run_fig4_resumes_from_its_cache(tmp_path):
+    cache = tmp_path / "runs"
+    kw = dict(mode="quick", verbose=False, cache_dir=str(cache), ci_seed=3)
+    first = L.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    files = sorted(p.name for p in cache.iterdir())
+    assert files == [
+        "transmission-PES-seed0-quick.json",
+        "transmission-control-seed0-quick.json",
+        "transmission-hPES-seed0-quick.json",
+    ]
+    # a cached run is loaded, not rerun: a changed file shows in the result
+    path = cache / "transmission-PES-seed0-quick.json"
+    run = json.loads(path.read_text())
+    run["window_errors"] = [2 * e for e in run["window_errors"]]
+    path.write_text(json.dumps(run))
+    again = L.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    assert np.allclose(
+        again["rules"]["PES"]["relative"],
+        2 * np.array(first["rules"]["PES"]["relative"]),
+    )
+    assert again["rules"]["hPES"] == first["rules"]["hPES"]
+    # extended to a second seed, on two workers: only seed 1 runs, and its
+    # networks are those of a serial, uncached run
+    more = L.run_fig4("transmission", seeds=[0, 1], control_seeds=[0], workers=2, **kw)
+    assert len(list(cache.iterdir())) == 5
+    serial = L.run_learning("transmission", "hPES", seed=1, mode="quick")
+    control = np.array(more["control_mean"])
+    assert np.allclose(
+        more["rules"]["hPES"]["relative"][1], np.array(serial.window_errors) / control
+    )
+    assert more["workers"] == 2
+    # a cached run of other parameters is refused
+    run["learning_rate"] = 1e-3
+    path.write_text(json.dumps(run))
+    with pytest.raises(ValidationError, match="Must be a run of this code") as info:
+        L.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    assert info.value.attr == "cache_dir" and str(path) in str(info.value)
+
+
 def test_cli_quick(tmp_path):
     path = main(["fig1", "--mode", "quick", "--out", str(tmp_path)])
     data = json.loads(open(path).read())
@@ -209,6 +248,10 @@ def test_cli_quick(tmp_path):
         (lambda: L.FourierSignal(base=1.0, high=0.5), "high"),
         (lambda: L.FourierSignal(rms=-1), "rms"),
         (lambda: L.run_fig4("binding", seeds=[], mode="quick"), "seeds"),
+        (lambda: L.run_fig4("parity", seeds=[0], mode="quick"), "task"),
+        (lambda: L.run_fig4("binding", seeds=[0], mode="slow"), "mode"),
+        (lambda: L.run_fig4("binding", seeds=[0], rules=["BCM"]), "rules"),
+        (lambda: L.run_fig4("binding", seeds=[0], workers=0), "workers"),
     ],
 )
 def test_validation(call, attr):

@@ -62,6 +62,20 @@ def make_parser():
         help="fig4 / search-loss: control networks, seeds 0..N-1 (full 10, quick 2)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="fig4: worker processes (default 1)",
+    )
+    parser.add_argument(
+        "--cache",
+        default=None,
+        help=(
+            "fig4: folder keeping each network's run, so that the same command "
+            "resumes (default OUT/EXPERIMENT-MODE-runs)"
+        ),
+    )
+    parser.add_argument(
         "--task", choices=learning.TASKS, default="binding", help="search-loss task"
     )
     parser.add_argument(
@@ -103,6 +117,12 @@ def run(args, argv=()):
             control_seeds=range(n_control),
             mode=args.mode,
             verbose=not args.quiet,
+            workers=args.workers,
+            cache_dir=(
+                os.path.join(args.out, f"{args.experiment}-{args.mode}-runs")
+                if args.cache is None
+                else args.cache
+            ),
         )
     else:
         best = learning.PAPER_PARAMS[args.task]["hPES"]

@@ -47,7 +47,10 @@ initial weights and theta, so networks with the same seed share their input,
 ``pre`` and ``post`` whatever the rule (paired comparisons).
 """
 
+import concurrent.futures
+import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -559,6 +562,46 @@ def paired_summary(rel_hpes, rel_pes, rng):
     )
 
 
+def _run_cached(job, cache_dir=None):
+    """
+    Run one Fig. 4 network ``(task, rule, seed, mode)``, or load it from ``cache_dir``.
+
+    Returns ``(LearningResult, cached)``. A run is written to
+    ``cache_dir/TASK-RULE-seedSEED-MODE.json`` as soon as it ends (through a
+    temporary file, so a killed run leaves nothing half-written); a cached
+    file whose parameters differ from this code's (another learning rate, say)
+    is an error rather than a silent mix.
+    """
+    task, rule, seed, mode = job
+    path = None
+    if cache_dir is not None:
+        path = os.path.join(cache_dir, f"{task}-{rule}-seed{seed}-{mode}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                res = LearningResult(**json.load(f))
+            kappa, S = _rule_params(task, rule, None, None)
+            same = np.allclose(
+                [res.learning_rate, res.supervision_ratio], [kappa, S], equal_nan=True
+            )
+            if not same or res.schedule != "full":
+                raise ValidationError(
+                    f"Must be a run of this code's parameters: {path} has learning "
+                    f"rate {res.learning_rate}, S {res.supervision_ratio}, schedule "
+                    f"{res.schedule!r} (expected {kappa}, {S}, 'full'); delete it "
+                    "or use another cache folder",
+                    attr="cache_dir",
+                )
+            return res, True
+    res = run_learning(task, rule, seed=seed, mode=mode)
+    if path is not None:
+        os.makedirs(cache_dir, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(res.to_dict(), f)
+        os.replace(tmp, path)
+    return res, False
+
+
 def run_fig4(
     task,
     seeds=range(15),
@@ -567,6 +610,8 @@ def run_fig4(
     rules=("hPES", "PES"),
     ci_seed=0,
     verbose=True,
+    workers=1,
+    cache_dir=None,
 ):
     """
     Fig. 4 for one task: error per test window relative to the control mean.
@@ -578,6 +623,12 @@ def run_fig4(
     percentile-bootstrap CI (10 000 resamples, as the paper), a summary
     (``_summary``), and, if both hPES and PES ran, the paired difference
     hPES - PES (`paired_summary`).
+
+    The networks run in ``workers`` processes, controls first, then the
+    learning networks seed by seed (both rules of a seed together, so an
+    interrupted run leaves complete pairs). With ``cache_dir`` every network
+    is stored there as it ends and loaded instead of rerun, so the same call
+    resumes an interrupted run and extends it to more seeds (`_run_cached`).
     """
     from nengo_hpes.experiments.paper2013.stdp import bootstrap_ci
 
@@ -594,11 +645,34 @@ def run_fig4(
         if verbose:
             print(f"[{time.perf_counter() - start:7.1f} s] {msg}", flush=True)
 
-    control = []
-    for s in control_seeds:
-        r = run_learning(task, "control", seed=s, mode=mode)
-        control.append(r.window_errors)
-        log(f"{task} control seed {s}: {r.wall_s:.1f} s")
+    _check_choice("task", task, TASKS)
+    _check_choice("mode", mode, MODES)
+    for rule in rules:
+        _check_choice("rules", rule, RULES[:2])
+    workers = check_number("workers", workers, low=1, integer=True)
+    jobs = [(task, "control", s, mode) for s in control_seeds]
+    jobs += [(task, rule, s, mode) for s in seeds for rule in rules]
+    results = {}
+
+    def record(job, result):
+        r, cached = result
+        results[job[1:3]] = r
+        what = "control" if job[1] == "control" else f"{job[1]}, final {r.loss:.1f}"
+        log(
+            f"{len(results)}/{len(jobs)} {task} {job[1]} seed {job[2]}: "
+            f"{'cached' if cached else f'{what}, {r.wall_s:.1f} s'}"
+        )
+
+    if workers == 1:
+        for job in jobs:
+            record(job, _run_cached(job, cache_dir))
+    else:
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            futures = {pool.submit(_run_cached, job, cache_dir): job for job in jobs}
+            for fut in concurrent.futures.as_completed(futures):
+                record(futures[fut], fut.result())
+    control = [results["control", s].window_errors for s in control_seeds]
+    r = results["control", control_seeds[0]]
     control_mean = np.mean(control, axis=0)
     rng = np.random.RandomState(ci_seed)
     out = dict(
@@ -613,11 +687,7 @@ def run_fig4(
     )
     rel = {}
     for rule in rules:
-        runs = []
-        for s in seeds:
-            r = run_learning(task, rule, seed=s, mode=mode)
-            runs.append(r)
-            log(f"{task} {rule} seed {s}: final {r.loss:.1f}, {r.wall_s:.1f} s")
+        runs = [results[rule, s] for s in seeds]
         rel[rule] = np.array([r.window_errors for r in runs]) / control_mean
         mean = rel[rule].mean(axis=0)
         lo, hi = bootstrap_ci(rel[rule], rng, axis=0)
@@ -634,5 +704,6 @@ def run_fig4(
         )
     if "hPES" in rel and "PES" in rel:
         out["paired_hpes_minus_pes"] = paired_summary(rel["hPES"], rel["PES"], rng)
+    out["workers"] = workers
     out["wall_s"] = time.perf_counter() - start
     return out
