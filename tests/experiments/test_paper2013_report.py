@@ -258,3 +258,101 @@ def test_bad_arguments(tmp_path):
         report.verdict_table(ids=["R7"])
     with pytest.raises(ValidationError, match=r"task.*'transmission'.*'bind'"):
         report.load_fig4("bind")
+
+
+# ------------------------------------------------------------------------ figures
+@pytest.fixture(scope="module")
+def plt():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    yield plt
+    plt.close("all")
+
+
+def _paper_lines(ax, prefix="paper"):
+    return [line for line in ax.get_lines() if str(line.get_label()).startswith(prefix)]
+
+
+def test_plot_fig1_and_fig2(plt, tmp_path):
+    from nengo_hpes.experiments.paper2013 import report_plots as rp
+
+    path = tmp_path / "fig1.png"
+    fig = rp.plot_fig1(report.load_json("fig1-full.json"), path=path)
+    assert path.stat().st_size > 0
+    (line,) = _paper_lines(fig.axes[0])
+    assert len(line.get_xdata()) == len(report.FIG1_PUBLISHED) == 10
+    assert np.min(line.get_ydata()) == report.FIG1_LTD_MIN[1]
+    fig = rp.plot_fig2(report.load_json("fig2-full.json"))
+    (line,) = _paper_lines(fig.axes[0])
+    assert line.get_ydata().tolist() == list(report.FIG2_PUBLISHED["low"])
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "ours, θ = 216 (seed6)" in labels and "paper" in labels
+    with pytest.raises(ValidationError, match="result"):
+        rp.plot_fig1(None)
+
+
+def test_plot_fig3(plt):
+    from matplotlib.colors import to_rgb
+
+    from nengo_hpes.experiments.paper2013 import fig3
+    from nengo_hpes.experiments.paper2013 import report_plots as rp
+
+    data = report.load_json("fig3-full.json")
+    fig = rp.plot_fig3(data)
+    for ax, name in zip(fig.axes, ("accuracy", "gini")):
+        # one segment per window, and the window means as "paper" markers
+        means = [
+            line.get_ydata()[0]
+            for line in ax.get_lines()
+            if len(line.get_xdata()) == 2 and to_rgb(line.get_color()) == (0, 0, 0)
+        ]
+        assert means == fig3.PAPER_VALUES[name]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == ["ours, paper variant", "ours, auto variant", "paper"]
+    with pytest.raises(ValidationError, match="variants"):
+        rp.plot_fig3(data, variants=("nope",))
+
+
+def test_plot_fig4(plt):
+    from nengo_hpes.experiments.paper2013 import report_plots as rp
+
+    for task in ("transmission", "binding"):
+        fig = rp.plot_fig4(report.load_fig4(task))
+        lines = _paper_lines(fig.axes[0])
+        assert [line.get_label() for line in lines] == ["paper, hPES", "paper, PES"]
+        pub = report.FIG4_PUBLISHED[task]
+        for line, rule in zip(lines, ("hPES", "PES")):
+            assert line.get_ydata().tolist() == list(pub[rule])
+            assert line.get_xdata().tolist() == list(pub["learning_time"])
+
+
+def test_plot_fig5_and_table3(plt):
+    from nengo_hpes.experiments.paper2013 import report_plots as rp
+
+    fig5s = [report.load_fig5(t) for t in ("transmission", "binding")]
+    fig = rp.plot_fig5(fig5s)
+    trans, bind = fig.axes
+    # ours: 2 boxes with the trials as dots; the paper's: 2 hatched boxes
+    assert len(trans.patches) == 4
+    hatched = [p for p in trans.patches if p.get_hatch() == "//"]
+    assert len(hatched) == 2
+    drawn = {round(y, 3) for line in trans.get_lines() for y in line.get_ydata()}
+    # the paper's medians and outer whiskers
+    assert {1.206, 1.288, 0.958, 2.595} <= drawn
+    if fig5s[1]["rules"]["pes"] is None:
+        assert "not run yet" in [t.get_text() for t in bind.texts]
+    stats = rp.box_stats([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert (stats["med"], stats["q1"], stats["q3"]) == (3.0, 2.0, 4.0)
+    assert (stats["whislo"], stats["whishi"]) == (1.0, 4.0)  # 100 is out
+    with pytest.raises(ValidationError, match="fig5s"):
+        rp.plot_fig5([])
+
+    fig = rp.plot_table3(report.load_table3())
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "paper, hPES (98.47 %)" in labels and "paper, PES (96.31 %)" in labels
+    ours = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert sum(len(line.get_xdata()) for line in ours) == 20  # 2 sizes x 5 x 2
+    with pytest.raises(ValidationError, match="groups"):
+        rp.plot_table3({})
