@@ -27,6 +27,7 @@ from nengo_hpes.experiments.paper2013 import fig3, table3
 from nengo_hpes.experiments.paper2013.learning import TASKS
 from nengo_hpes.experiments.validation import check_choice, fail
 
+#: The verdicts, from the best.
 VERDICTS = ("reproduced", "direction only", "not reproduced", "not run yet")
 #: The committed results, relative to the repository.
 DEFAULT_RESULTS = pathlib.Path("benchmarks") / "results" / "paper2013"

@@ -33,7 +33,7 @@ def _check_result(name, result, keys):
 
 def box_stats(values, reach=1.5):
     """
-    A box as `matplotlib.axes.Axes.bxp` draws it: median, quartiles and whiskers.
+    A box as ``matplotlib.axes.Axes.bxp`` draws it: median, quartiles and whiskers.
 
     The whiskers end at the most extreme values within ``reach`` IQRs of the
     quartiles (the paper's 1.5; quartiles as ``numpy.percentile``).
@@ -160,7 +160,8 @@ def plot_fig3(result, variants=("paper", "auto"), path=None):
     result : dict
         `.fig3.run_fig3`'s result (``t``, ``windows``, ``variants``).
     variants : tuple of str
-        Which of `.fig3.VARIANTS` to draw.
+        Which of the result's variants (``"paper"``, ``"auto"``,
+        ``"auto-matched"``) to draw.
     path : str, optional
         Where to save the figure.
 
@@ -254,7 +255,7 @@ def plot_fig5(fig5s, path=None):
     Boxes: median and quartiles, whiskers at 1.5 IQR, outliers hidden (as the
     paper). Ours (filled) from the trials' normalised losses, with the trials
     as dots; the paper's (hatched) drawn from its published statistics with
-    `matplotlib.axes.Axes.bxp`. A task without results shows "not run yet".
+    ``matplotlib.axes.Axes.bxp``. A task without results shows "not run yet".
 
     Parameters
     ----------
