@@ -24,22 +24,10 @@ import json
 
 import numpy as np
 
-# docs/paper-2013.md, section 3.5: median, Q1, Q3 read off the published Fig. 5
-PAPER = {
-    ("binding", "pes"): (1.183, 1.076, 1.328),
-    ("binding", "hpes"): (1.083, 1.031, 1.166),
-    ("transmission", "pes"): (1.288, 1.140, 1.754),
-    ("transmission", "hpes"): (1.206, 1.092, 1.399),
-}
-
-
-def summary(path, control):
-    with open(path) as f:
-        study = json.load(f)
-    losses = np.array([t["loss"] for t in study["trials"] if t["state"] == "COMPLETE"])
-    q1, med, q3 = np.percentile(losses / control, [25, 50, 75])
-    spec = study["spec"]
-    return spec["task"], spec["rule"], len(losses), med, q1, q3
+# the published boxes (docs/paper-2013.md, section 3.5) and the summary of one
+# study live in the package, with the rest of the paper's values
+from nengo_hpes.experiments.paper2013.report import FIG5_PUBLISHED as PAPER
+from nengo_hpes.experiments.paper2013.report import fig5_summary as summary
 
 
 def main(argv=None):
@@ -54,7 +42,8 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|")
     for path in args.studies:
         task, rule, n, med, q1, q3 = summary(path, control)
-        p_med, p_q1, p_q3 = PAPER[(task, rule)]
+        p = PAPER[(task, rule)]
+        p_med, p_q1, p_q3 = p["med"], p["q1"], p["q3"]
         print(
             f"| {task} {rule} | {n} | {med:.3f} | {q1:.3f}-{q3:.3f} | {q3 - q1:.3f} "
             f"| {p_med:.3f} | {p_q3 - p_q1:.3f} |"
