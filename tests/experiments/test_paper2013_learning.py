@@ -223,6 +223,19 @@ def test_cli_quick(tmp_path):
     assert data["loss"] > 0 and data["supervision_ratio"] == 1.0
 
 
+def test_cli_fig5_control(tmp_path):
+    argv = ["fig5-control", "--task", "transmission", "--control-seeds", "2"]
+    path = main(argv + ["--out", str(tmp_path)])
+    assert path == str(tmp_path / "control-transmission.json")
+    data = json.loads(open(path).read())
+    assert data["seeds"] == [0, 1] and len(data["losses"]) == 2
+    assert data["losses"][0] != data["losses"][1]  # two networks
+    assert data["mean"] == pytest.approx(np.mean(data["losses"]))
+    assert data["losses"][1] == pytest.approx(
+        L.control_search_loss("transmission", seeds=[1], mode="quick")
+    )
+
+
 @pytest.mark.parametrize(
     "call, attr",
     [

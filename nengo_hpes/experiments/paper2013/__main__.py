@@ -4,7 +4,10 @@ Command line: ``python -m nengo_hpes.experiments.paper2013 EXPERIMENT``.
 Experiments: ``fig1`` (pair STDP curve), ``fig2`` (frequency dependence),
 ``fig4-transmission`` and ``fig4-binding`` (Exp. 2 learning curves relative
 to control networks), ``search-loss`` (one evaluation of the Fig. 5 search
-loss). Each writes ``OUT/EXPERIMENT-MODE.json`` and prints its path.
+loss), ``fig5-control`` (the search loss of the control networks, Fig. 5's
+unit). Each writes ``OUT/EXPERIMENT-MODE.json`` (``fig5-control``:
+``OUT/control-TASK.json``, where `.report` and ``benchmarks/paper2013_fig5.py``
+read it) and prints its path.
 """
 
 import argparse
@@ -19,7 +22,14 @@ import numpy as np
 
 from nengo_hpes.experiments.paper2013 import learning, stdp
 
-EXPERIMENTS = ("fig1", "fig2", "fig4-transmission", "fig4-binding", "search-loss")
+EXPERIMENTS = (
+    "fig1",
+    "fig2",
+    "fig4-transmission",
+    "fig4-binding",
+    "search-loss",
+    "fig5-control",
+)
 
 
 def _jsonable(obj):
@@ -59,7 +69,10 @@ def make_parser():
         "--control-seeds",
         type=int,
         default=None,
-        help="fig4 / search-loss: control networks, seeds 0..N-1 (full 10, quick 2)",
+        help=(
+            "fig4 / search-loss / fig5-control: control networks, seeds 0..N-1 "
+            "(full 10, quick 2)"
+        ),
     )
     parser.add_argument(
         "--workers",
@@ -76,7 +89,10 @@ def make_parser():
         ),
     )
     parser.add_argument(
-        "--task", choices=learning.TASKS, default="binding", help="search-loss task"
+        "--task",
+        choices=learning.TASKS,
+        default="binding",
+        help="search-loss / fig5-control: the task",
     )
     parser.add_argument(
         "--learning-rate",
@@ -123,6 +139,22 @@ def run(args, argv=()):
                 if args.cache is None
                 else args.cache
             ),
+        )
+    elif args.experiment == "fig5-control":
+        n_control = (
+            args.control_seeds
+            if args.control_seeds is not None
+            else (10 if full else 2)
+        )
+        seeds = list(range(n_control))
+        losses = learning.control_search_losses(args.task, seeds=seeds, mode=args.mode)
+        result = dict(
+            experiment="fig5-control",
+            task=args.task,
+            mode=args.mode,
+            seeds=seeds,
+            losses=losses,
+            mean=float(np.mean(losses)),
         )
     else:
         best = learning.PAPER_PARAMS[args.task]["hPES"]
@@ -172,7 +204,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     result = run(args, argv)
     os.makedirs(args.out, exist_ok=True)
-    path = os.path.join(args.out, f"{args.experiment}-{args.mode}.json")
+    name = (
+        f"control-{args.task}"
+        if args.experiment == "fig5-control"
+        else f"{args.experiment}-{args.mode}"
+    )
+    path = os.path.join(args.out, f"{name}.json")
     with open(path, "w") as f:
         json.dump(_jsonable(result), f, indent=1)
         f.write("\n")

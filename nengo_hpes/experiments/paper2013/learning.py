@@ -458,13 +458,17 @@ def search_loss(
     ).loss
 
 
-def control_search_loss(task="binding", seeds=range(10), mode="full"):
-    """Mean over ``seeds`` of the control networks' search loss (Fig. 5's unit)."""
-    losses = [
+def control_search_losses(task="binding", seeds=range(10), mode="full"):
+    """The search loss of the control network of each of ``seeds``, a list."""
+    return [
         run_learning(task, "control", seed=s, mode=mode, schedule="one").loss
         for s in seeds
     ]
-    return float(np.mean(losses))
+
+
+def control_search_loss(task="binding", seeds=range(10), mode="full"):
+    """Mean over ``seeds`` of the control networks' search loss (Fig. 5's unit)."""
+    return float(np.mean(control_search_losses(task, seeds, mode)))
 
 
 def _rule_params(task, rule, learning_rate, supervision_ratio):

@@ -570,17 +570,14 @@ def _fig5_commands(task, out, missing):
     for rel in missing:
         if rel.startswith("fig5/control"):
             cmds.append(
-                'python -c "import json; from nengo_hpes.experiments.paper2013 '
-                "import learning as L; s = list(range(10)); json.dump(dict("
-                f"task='{task}', seeds=s, losses=[L.run_learning('{task}', "
-                "'control', seed=k, mode='full', schedule='one').loss for k in s]), "
-                f"open('{out}/{rel}', 'w'))\""
+                "python -m nengo_hpes.experiments.paper2013 fig5-control --task "
+                f"{task} --mode full --out {out}/fig5"
             )
         else:
             rule = rel.rsplit("-", 1)[1][: -len(".json")]
             cmds.append(
                 f"python -m nengo_hpes.experiments.search --task {task} --rule "
-                f"{rule} --trials 50 --workers 1 --study fig5-{task}-{rule} "
+                f"{rule} --trials 50 --workers 2 --study fig5-{task}-{rule} "
                 f"--storage sqlite:///{out}/fig5/fig5.db --out {out}/fig5"
             )
     return "; ".join(cmds)
