@@ -244,7 +244,7 @@ def test_fig5_half_missing(tmp_path):
     }
     (row,) = report.verdict_table(tmp_path, ids=["R5"])[:1]
     assert row["verdict"] == "not run yet"
-    assert "control-transmission.json" in row["source"]
+    assert "fig5-control --task transmission" in row["source"]
     assert "--rule pes" in row["source"] and "--rule hpes" not in row["source"]
 
 
