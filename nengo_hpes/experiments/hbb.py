@@ -29,6 +29,9 @@ pair; `run` returns the RMSE of ``post - pre`` while the error is inhibited.
   post spikes through ``Lowpass(1.0)``, from 0) and a BCM rate of
   1.25e-3 x 0.2 x 4e-6 = 1e-9, nengo.BCM's; it differs from the pair only by
   the post gain that the paper's BCM term carries;
+* ``"hpes-literal-gain"``: the literal port with its BCM rate divided by
+  12.6, the median post gain of the demo's post ensemble (seeds 0 and 1), so
+  that the gain-weighted term of a typical post neuron matches nengo.BCM's;
 * ``"hpes-default"``: ``HPES(1e-3 / 0.999, supervision_ratio=0.999)``, the
   package's supervision ratio at PES's rate.
 """
@@ -55,6 +58,12 @@ def _ports():
         "hpes-auto-0.99": lambda: HPES(1e-3 / 0.99, supervision_ratio=0.99),
         "hpes-literal": lambda: HPES(
             1.25e-3, supervision_ratio=0.8, unsupervised_scale=4e-6, theta_init=None
+        ),
+        "hpes-literal-gain": lambda: HPES(
+            1.25e-3,
+            supervision_ratio=0.8,
+            unsupervised_scale=4e-6 / 12.6,
+            theta_init=None,
         ),
         "hpes-default": lambda: HPES(1e-3 / 0.999, supervision_ratio=0.999),
     }
