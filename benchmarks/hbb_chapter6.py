@@ -13,6 +13,11 @@ Student-t 95 % intervals (`nengo_hpes.experiments.metrics.paired_difference`).
 
     python benchmarks/hbb_chapter6.py --seeds 0 1 2 3 4 5 6 7 8 9 --jobs 2 \\
         --json benchmarks/results/hbb_chapter6.json
+    python benchmarks/hbb_chapter6.py --coefficients --seeds 0 1
+
+``--coefficients`` runs nothing; it prints, per seed, the post gains and the
+unsupervised coefficient of each HPES port (`hbb.bcm_coefficients`) beside
+``nengo.BCM()``'s learning rate, 1e-9.
 """
 
 import argparse
@@ -48,7 +53,22 @@ def main(argv=None):
     parser.add_argument("--ports", nargs="+", default=list(hbb.PORTS))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", default=None, help="write the RMSEs here")
+    parser.add_argument(
+        "--coefficients", action="store_true", help="print the BCM coefficients"
+    )
     args = parser.parse_args(argv)
+    if args.coefficients:
+        print("| port | seed | gain mean | gain median | coefficient median | max |")
+        print("|---|---|---|---|---|---|")
+        for p in ("hpes-auto", "hpes-literal", "hpes-literal-gain"):
+            for seed in args.seeds:
+                c, g = hbb.bcm_coefficients(p, seed=seed)
+                print(
+                    f"| {p} | {seed} | {g.mean():.1f} | {np.median(g):.1f} | "
+                    f"{np.median(c):.2e} | {c.max():.2e} |"
+                )
+        print("\nnengo.BCM(): 1e-9 for every post neuron")
+        return
     start = time.perf_counter()
     jobs = [(p, s) for s in args.seeds for p in args.ports]
     rmse = {p: {} for p in args.ports}

@@ -38,8 +38,10 @@ pair; `run` returns the RMSE of ``post - pre`` while the error is inhibited.
 
 import nengo
 import numpy as np
+from nengo.exceptions import ValidationError
 from nengo.processes import WhiteSignal
 
+from nengo_hpes.builder import SimHPES
 from nengo_hpes.experiments.validation import check_choice, check_int, check_number
 from nengo_hpes.learning_rules import HPES
 
@@ -139,3 +141,22 @@ def run(rule, seed=7, sim_time=SIM_TIME, learn_time=LEARN_TIME):
         sim.run(sim_time)
     keep = sim.trange() > learn_time
     return float(np.sqrt(np.mean(sim.data[net.p_error][keep] ** 2)))
+
+
+def bcm_coefficients(name, seed=7):
+    """
+    The unsupervised coefficient of an HPES port, per post neuron, and the gains.
+
+    Builds the demo with the port ``name`` (an HPES port of `PORTS`) and
+    returns ``(coefficient, gain)``, two arrays over the post neurons, where
+    ``coefficient`` is :math:`\\kappa (1 - S) \\beta_j \\alpha_j`, the factor
+    that multiplies :math:`a_i a_j (a_j - \\theta_j)` per second (nengo.BCM's
+    is its ``learning_rate``).
+    """
+    net = build_network(name, seed=seed)
+    if not isinstance(net.conn.learning_rule_type, HPES):
+        raise ValidationError(f"Must be an HPES port (got {name!r})", attr="name")
+    with nengo.Simulator(net, progress_bar=False) as sim:
+        (op,) = [o for o in sim.model.operators if isinstance(o, SimHPES)]
+    coefficient = op.learning_rate * (1 - op.supervision_ratio) * op.unsupervised_scale
+    return coefficient * op.gain, op.gain.copy()

@@ -67,3 +67,12 @@ def test_validation(call, attr):
     with pytest.raises(ValidationError, match="Must be|must be") as info:
         call()
     assert info.value.attr == attr
+
+
+def test_bcm_coefficients():
+    coef, gain = hbb.bcm_coefficients("hpes-literal", seed=0)
+    assert coef.shape == gain.shape == (50,)
+    assert np.allclose(coef, 1e-9 * gain, rtol=1e-12)
+    assert gain.std() > 0  # nengo's gains spread: the point of the comparison
+    with pytest.raises(ValidationError, match="Must be an HPES port"):
+        hbb.bcm_coefficients("pes+bcm")
