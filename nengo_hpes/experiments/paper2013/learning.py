@@ -632,7 +632,7 @@ def run_fig4(
     learning networks seed by seed (both rules of a seed together, so an
     interrupted run leaves complete pairs). With ``cache_dir`` every network
     is stored there as it ends and loaded instead of rerun, so the same call
-    resumes an interrupted run and extends it to more seeds (`_run_cached`).
+    resumes an interrupted run and extends it to more seeds (``_run_cached``).
     """
     from nengo_hpes.experiments.paper2013.stdp import bootstrap_ci
 
