@@ -119,6 +119,22 @@ def test_gate_stops_supervised_term_only(easy_runs):
     assert hpes.weight_norm[2] != hpes.weight_norm[1]
 
 
+def test_shuffled_test_order_keeps_the_training():
+    rng = np.random.RandomState(1)
+    xtr, ytr = _easy_task(60, rng)
+    xte, yte = _easy_task(40, rng)
+    kw = dict(n_classes=4, nperd=5, seed=2, rule="hPES")
+    sorted_ = table3.run_classifier(xtr, ytr, xte, yte, **kw)
+    shuffled = table3.run_classifier(xtr, ytr, xte, yte, test_shuffled=True, **kw)
+    assert (sorted_.test_order, shuffled.test_order) == ("sorted", "shuffled")
+    # the same training (the order is drawn before the test's), another test
+    assert shuffled.weight_norm[:2] == sorted_.weight_norm[:2]
+    assert shuffled.weight_norm[2] != sorted_.weight_norm[2]
+    with pytest.raises(ValidationError) as e:
+        table3.run_classifier(xtr, ytr, xte, yte, test_shuffled="yes", **kw)
+    assert e.value.attr == "test_shuffled"
+
+
 def test_paper_parameters_converted():
     rng = np.random.RandomState(0)
     x, y = _easy_task(4, rng, n_features=50)
@@ -157,7 +173,18 @@ def test_run_table3_quick(tmp_path):
         np.subtract(acc["hPES"]["per_seed"], acc["PES"]["per_seed"]).tolist()
     )
     assert pair["t_ci95"][0] <= pair["mean"] <= pair["t_ci95"][1]
+    assert out["test_order"] == "sorted"
     json.dumps(out)  # serialisable
+
+
+def test_cli_one_rule_shuffled(tmp_path, monkeypatch):
+    monkeypatch.setenv("NENGO_HPES_CACHE", str(tmp_path / "cache"))
+    argv = ["--mode", "quick", "--seeds", "1", "--n-train", "30", "--n-test", "10"]
+    argv += ["--rules", "hPES", "--test-order", "shuffled", "--quiet"]
+    path = table3.main(argv + ["--out", str(tmp_path)])
+    out = json.loads(open(path).read())
+    assert out["test_order"] == "shuffled" and "paired_hpes_minus_pes" not in out
+    assert [(r["rule"], r["test_order"]) for r in out["runs"]] == [("hPES", "shuffled")]
 
 
 @pytest.mark.parametrize(

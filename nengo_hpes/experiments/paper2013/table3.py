@@ -49,6 +49,7 @@ from nengo_hpes.experiments.paper2013 import features as feat
 from nengo_hpes.experiments.paper2013 import rule as paper
 from nengo_hpes.experiments.paper2013.learning import PAPER_PARAMS, PSTC, SOLVER
 from nengo_hpes.experiments.paper2013.rule import check_number
+from nengo_hpes.experiments.validation import check_type
 
 RULES = ("hPES", "PES")
 MODES = ("quick", "full")
@@ -171,6 +172,7 @@ class ClassifierResult:
     weight_norm: list  # |W|_F at 0, end of training, end of test
     wall_s: float
     package_params: dict = field(default_factory=dict)
+    test_order: str = "sorted"  # "sorted" (the paper's) or "shuffled"
 
     def to_dict(self):
         return asdict(self)
@@ -364,9 +366,17 @@ def run_classifier(
     nperd=NPERD,
     blocked_fraction=5 / 6,
     progress_bar=False,
+    test_shuffled=False,
 ):
     """
     Train online on ``train_*`` in the paper's order, then test (gated).
+
+    ``test_shuffled=True`` shows the test images in a random order (drawn
+    from ``seed`` after the training order, so the training is the same)
+    instead of the paper's class-sorted one: with hPES the BCM term keeps
+    acting during the test, and on class-sorted images it can adapt the
+    weights to the class at hand; a shuffled order takes that away, so the
+    difference between the two measures test-time adaptation.
 
     The order is drawn from ``seed`` (`training_order`, `test_order`), so
     both rules see the same sequence for one seed. Returns a
@@ -383,7 +393,8 @@ def run_classifier(
     )
     rng = np.random.RandomState(seed)
     order_train = training_order(train_y, rng, blocked_fraction=blocked_fraction)
-    order_test = test_order(test_y)
+    test_shuffled = check_type("test_shuffled", test_shuffled, bool)
+    order_test = rng.permutation(len(test_y)) if test_shuffled else test_order(test_y)
     inputs = np.vstack(
         [np.asarray(train_x)[order_train], np.asarray(test_x)[order_test]]
     )
@@ -450,6 +461,7 @@ def run_classifier(
         weight_norm=[float(np.linalg.norm(w)) for w in (w0, w1, w2)],
         wall_s=wall,
         package_params=net.package_params,
+        test_order="shuffled" if test_shuffled else "sorted",
     )
 
 
@@ -511,6 +523,7 @@ def run_table3(
     verbose=True,
     cache_directory=None,
     partial_path=None,
+    test_shuffled=False,
 ):
     """
     Table 3: features, then every (seed, rule) classifier, then the paired comparison.
@@ -522,7 +535,7 @@ def run_table3(
     the mean accuracy per rule and the paired hPES - PES difference with its
     Student-t 95 % CI (`.metrics.paired_difference`, >= 2 seeds). If
     ``partial_path`` is given, each run is appended to it as a JSON line as
-    soon as it ends.
+    soon as it ends. ``test_shuffled``: see `run_classifier`.
     """
     from nengo_hpes.experiments.metrics import paired_difference
 
@@ -572,6 +585,7 @@ def run_table3(
             seed=sd,
             n_classes=10,
             nperd=s["nperd"],
+            test_shuffled=test_shuffled,
         )
         for sd in seeds
         for r in rules
@@ -603,6 +617,7 @@ def run_table3(
         n_train=n_train,
         n_test=n_test,
         seeds=seeds,
+        test_order="shuffled" if test_shuffled else "sorted",
         rbm=dict(
             path=str(path),
             from_cache=cached,
@@ -649,6 +664,15 @@ def make_parser():
     parser.add_argument("--n-train", type=int, default=None, help="training images")
     parser.add_argument("--n-test", type=int, default=None, help="test images")
     parser.add_argument("--workers", type=int, default=1, help="processes")
+    parser.add_argument(
+        "--rules", nargs="+", choices=RULES, default=list(RULES), help="rules"
+    )
+    parser.add_argument(
+        "--test-order",
+        choices=("sorted", "shuffled"),
+        default="sorted",
+        help="test images sorted by class (the paper's) or shuffled",
+    )
     parser.add_argument("--quiet", action="store_true")
     return parser
 
@@ -671,6 +695,8 @@ def main(argv=None):
         n_test=args.n_test,
         workers=args.workers,
         verbose=not args.quiet,
+        rules=args.rules,
+        test_shuffled=args.test_order == "shuffled",
     )
     result["command"] = " ".join(
         ["python -m nengo_hpes.experiments.paper2013.table3"] + argv
