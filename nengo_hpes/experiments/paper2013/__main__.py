@@ -20,7 +20,7 @@ import time
 import nengo
 import numpy as np
 
-from nengo_hpes.experiments.paper2013 import learning, stdp
+from nengo_hpes.experiments.paper2013 import fig4, learning, stdp
 
 EXPERIMENTS = (
     "fig1",
@@ -127,7 +127,7 @@ def run(args, argv=()):
             if args.control_seeds is not None
             else (10 if full else 2)
         )
-        result = learning.run_fig4(
+        result = fig4.run_fig4(
             task,
             seeds=range(n_seeds),
             control_seeds=range(n_control),

@@ -214,7 +214,7 @@ def plot_fig4(result, path=None):
     Parameters
     ----------
     result : dict
-        `.learning.run_fig4`'s result (``task``, ``learning_times``,
+        `.fig4.run_fig4`'s result (``task``, ``learning_times``,
         ``rules``), e.g. `.report.load_fig4`.
     path : str, optional
         Where to save the figure.

@@ -1,0 +1,102 @@
+"""Fig. 4 (paper2013.fig4): paired learning curves, the cache, the verdicts."""
+
+import json
+
+import numpy as np
+import pytest
+from nengo.exceptions import ValidationError
+
+from nengo_hpes.experiments.paper2013 import fig4 as F
+from nengo_hpes.experiments.paper2013 import learning as L
+
+
+def test_run_fig4_quick():
+    out = F.run_fig4(
+        "transmission", seeds=[0], control_seeds=[0], mode="quick", verbose=False
+    )
+    assert out["learning_times"] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    for rule in ("hPES", "PES"):
+        r = out["rules"][rule]
+        assert len(r["mean"]) == 7
+        assert r["summary"]["first_window"] > 3
+        lo, hi = r["ci95"]
+        assert np.allclose(lo, r["mean"]) and np.allclose(hi, r["mean"])  # 1 seed
+    diff = out["paired_hpes_minus_pes"]
+    h, p = out["rules"]["hPES"]["relative"][0], out["rules"]["PES"]["relative"][0]
+    assert diff["last5_mean"] == pytest.approx(np.mean(h[-5:]) - np.mean(p[-5:]))
+    assert diff["last5_t_ci95"] is None  # one seed
+    assert diff["verdict"] in ("direction only", "not reproduced")
+
+
+def test_run_fig4_resumes_from_its_cache(tmp_path):
+    cache = tmp_path / "runs"
+    kw = dict(mode="quick", verbose=False, cache_dir=str(cache), ci_seed=3)
+    first = F.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    files = sorted(p.name for p in cache.iterdir())
+    assert files == [
+        "transmission-PES-seed0-quick.json",
+        "transmission-control-seed0-quick.json",
+        "transmission-hPES-seed0-quick.json",
+    ]
+    # a cached run is loaded, not rerun: a changed file shows in the result
+    path = cache / "transmission-PES-seed0-quick.json"
+    run = json.loads(path.read_text())
+    run["window_errors"] = [2 * e for e in run["window_errors"]]
+    path.write_text(json.dumps(run))
+    again = F.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    assert np.allclose(
+        again["rules"]["PES"]["relative"],
+        2 * np.array(first["rules"]["PES"]["relative"]),
+    )
+    assert again["rules"]["hPES"] == first["rules"]["hPES"]
+    # extended to a second seed, on two workers: only seed 1 runs, and its
+    # networks are those of a serial, uncached run
+    more = F.run_fig4("transmission", seeds=[0, 1], control_seeds=[0], workers=2, **kw)
+    assert len(list(cache.iterdir())) == 5
+    serial = L.run_learning("transmission", "hPES", seed=1, mode="quick")
+    control = np.array(more["control_mean"])
+    assert np.allclose(
+        more["rules"]["hPES"]["relative"][1], np.array(serial.window_errors) / control
+    )
+    assert more["workers"] == 2
+    # a cached run of other parameters is refused
+    run["learning_rate"] = 1e-3
+    path.write_text(json.dumps(run))
+    with pytest.raises(ValidationError, match="Must be a run of this code") as info:
+        F.run_fig4("transmission", seeds=[0], control_seeds=[0], **kw)
+    assert info.value.attr == "cache_dir" and str(path) in str(info.value)
+
+
+def test_paired_summary_verdicts():
+    rng = np.random.RandomState(0)
+    pes = 1.0 + 0.1 * rng.standard_normal((15, 21))
+    better = pes - 0.07 + 0.01 * rng.standard_normal((15, 21))
+    out = F.paired_summary(better, pes, np.random.RandomState(1))
+    assert out["verdict"] == "reproduced"
+    assert out["last5_t_ci95"][1] < 0 and out["windows_hpes_below_pes"] == 21
+    assert out["last5_mean"] == pytest.approx(np.mean(better[:, -5:] - pes[:, -5:]))
+    # lower at most windows, but not at the last five on average: direction only
+    direction = pes.copy()
+    direction[:, :16] -= 0.05
+    direction[:, 16:] += 0.01
+    out = F.paired_summary(direction, pes, np.random.RandomState(1))
+    assert out["verdict"] == "direction only"
+    out = F.paired_summary(pes + 0.05, pes, np.random.RandomState(1))
+    assert out["verdict"] == "not reproduced" and out["windows_hpes_below_pes"] == 0
+
+
+@pytest.mark.parametrize(
+    "call, attr",
+    [
+        (lambda: F.run_fig4("binding", seeds=[], mode="quick"), "seeds"),
+        (lambda: F.run_fig4("parity", seeds=[0], mode="quick"), "task"),
+        (lambda: F.run_fig4("binding", seeds=[0], mode="slow"), "mode"),
+        (lambda: F.run_fig4("binding", seeds=[0], rules=["BCM"]), "rules"),
+        (lambda: F.run_fig4("binding", seeds=[0], workers=0), "workers"),
+    ],
+)
+def test_validation(call, attr):
+    with pytest.raises(ValidationError, match="Must be") as info:
+        call()
+    assert info.value.attr == attr
+    assert "got" in str(info.value)
