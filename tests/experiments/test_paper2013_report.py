@@ -356,3 +356,21 @@ def test_plot_fig5_and_table3(plt):
     assert sum(len(line.get_xdata()) for line in ours) == 20  # 2 sizes x 5 x 2
     with pytest.raises(ValidationError, match="groups"):
         rp.plot_table3({})
+
+
+def test_table3_pools_only_paired_sorted_runs(tmp_path):
+    src = json.loads((RESULTS / "table3-8k" / "table3-full.json").read_text())
+    for name, change in [
+        ("table3-a", lambda d: d),
+        ("table3-b-shuffled", lambda d: dict(d, test_order="shuffled")),
+        ("table3-c-one-rule", lambda d: dict(d, runs=d["runs"][:1])),
+    ]:
+        data = change(json.loads(json.dumps(src)))
+        for run in data["runs"]:
+            run["accuracy"] += 0.0 if name == "table3-a" else 0.5
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "table3-full.json").write_text(json.dumps(data))
+    (group,) = report.load_table3(tmp_path).values()
+    assert group["sources"] == ["table3-a/table3-full.json"]
+    acc = {(r["seed"], r["rule"]): r["accuracy"] for r in src["runs"]}
+    assert group["hPES"] == [acc[s, "hPES"] for s in group["seeds"]]

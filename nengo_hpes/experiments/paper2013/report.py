@@ -262,9 +262,9 @@ def load_table3(results_dir=None):
     """
     Table 3's runs from every ``table3*/table3-full.json``, pooled by size.
 
-    Only runs with the paper's class-sorted test order are pooled (a file with
-    ``"test_order": "shuffled"``, the check for test-time adaptation, is left
-    out).
+    Only files of paired runs (both rules) with the paper's class-sorted test
+    order are pooled: the adaptation check's files (one rule, or
+    ``"test_order": "shuffled"``) are left out.
 
     Returns a dict keyed by ``(n_train, n_test)``: ``seeds`` (sorted),
     ``hPES`` and ``PES`` (accuracy per seed, in that order) and ``sources``.
@@ -275,7 +275,8 @@ def load_table3(results_dir=None):
     for path in sorted(root.glob("table3*/table3-full.json")):
         rel = path.relative_to(root).as_posix()
         data = load_json(rel, results_dir)
-        if data.get("test_order", "sorted") != "sorted":
+        rules = {run["rule"] for run in data["runs"]}
+        if data.get("test_order", "sorted") != "sorted" or rules != {"hPES", "PES"}:
             continue
         g = groups.setdefault((data["n_train"], data["n_test"]), dict(runs={}))
         g.setdefault("sources", []).append(rel)
