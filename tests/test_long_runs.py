@@ -68,24 +68,22 @@ def _check(name, backend, rmse, w, pes_reference):
     assert rmse <= 1.5 * rmse_pes + 0.01
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        "defaults",
-        pytest.param(
-            "S=0.9",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "measured (seed 0): the weights keep growing under the "
-                    "unsupervised term, max |w| 0.151 against PES's 0.0255 after "
-                    "1000 s (norm 1.06 vs 0.285); RMSE 0.047 vs 0.034"
-                ),
-            ),
-        ),
-    ],
+#: S = 0.9 drifts, on both backends alike (docs/what-can-go-wrong.md, "Long
+#: runs"): a known property of the rule, kept strict so that a change shows
+S09_DRIFTS = pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "measured (seed 0): the weights grow under the unsupervised term, max |w| "
+        "0.151 against PES's 0.0255 after 1000 s (norm 1.06 vs 0.285); RMSE "
+        "0.047 vs 0.034; the same on NengoDL fp32, where the norm was still "
+        "growing at 1000 s, more slowly after 500 s"
+    ),
 )
+NAMES = ["defaults", pytest.param("S=0.9", marks=S09_DRIFTS)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
 def test_reference_1000s(name, pes_reference):
     rmse, w = _run_reference(RULES[name](), seed=0)
     _check(name, "nengo, fp64", rmse, w, pes_reference)
@@ -95,7 +93,7 @@ def test_reference_1000s(name, pes_reference):
 @pytest.mark.skipif(
     importlib.util.find_spec("nengo_dl") is None, reason="nengo_dl is not installed"
 )
-@pytest.mark.parametrize("name", RULES)
+@pytest.mark.parametrize("name", NAMES)
 def test_nengo_dl_float32_1000s(name, pes_reference):
     rmse, w = _run_nengo_dl(RULES[name](), seed=0)
     assert w.dtype == np.float32
