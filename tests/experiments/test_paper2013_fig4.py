@@ -92,6 +92,7 @@ def test_paired_summary_verdicts():
         (lambda: F.run_fig4("parity", seeds=[0], mode="quick"), "task"),
         (lambda: F.run_fig4("binding", seeds=[0], mode="slow"), "mode"),
         (lambda: F.run_fig4("binding", seeds=[0], rules=["BCM"]), "rules"),
+        (lambda: F.variant_params("binding", "Oja"), "rules"),
         (lambda: F.run_fig4("binding", seeds=[0], workers=0), "workers"),
     ],
 )
@@ -100,3 +101,49 @@ def test_validation(call, attr):
         call()
     assert info.value.attr == attr
     assert "got" in str(info.value)
+
+
+def test_ablation_pes_at_kappa_s(tmp_path):
+    h = L.PAPER_PARAMS["binding"]["hPES"]
+    assert F.variant_params("binding", "PES-at-kappa-S") == (
+        "PES",
+        h["learning_rate"] * h["supervision_ratio"],
+        1.0,
+    )
+    assert F.variant_params("binding", "PES") == ("PES", None, None)
+    out = F.run_fig4(
+        "transmission",
+        seeds=[0],
+        control_seeds=[0],
+        mode="quick",
+        rules=("hPES", "PES-at-kappa-S"),
+        verbose=False,
+        cache_dir=str(tmp_path),
+    )
+    t = L.PAPER_PARAMS["transmission"]["hPES"]
+    params = out["rules"]["PES-at-kappa-S"]["params"]
+    assert params["learning_rate"] == pytest.approx(
+        t["learning_rate"] * t["supervision_ratio"]
+    )
+    assert params["supervision_ratio"] == 1.0
+    assert "paired_hpes_minus_pes" not in out
+    pair = out["paired_hpes_minus_PES-at-kappa-S"]
+    h_rel = np.array(out["rules"]["hPES"]["relative"])
+    p_rel = np.array(out["rules"]["PES-at-kappa-S"]["relative"])
+    assert pair["last5_mean"] == pytest.approx((h_rel - p_rel)[:, -5:].mean())
+    # the ablation is not the paper's PES: another network run
+    pes = L.run_learning("transmission", "PES", seed=0, mode="quick")
+    assert not np.allclose(p_rel[0] * out["control_mean"], pes.window_errors)
+    assert (tmp_path / "transmission-PES-at-kappa-S-seed0-quick.json").exists()
+
+
+def test_cli_names_an_ablation_file(tmp_path):
+    from nengo_hpes.experiments.paper2013.__main__ import main
+
+    argv = ["fig4-transmission", "--seeds", "1", "--control-seeds", "1", "--quiet"]
+    argv += ["--rules", "hPES", "PES-at-kappa-S", "--workers", "1"]
+    path = main(argv + ["--out", str(tmp_path)])
+    assert path.endswith("fig4-transmission-quick-hPES-PES-at-kappa-S.json")
+    data = json.loads(open(path).read())
+    assert set(data["rules"]) == {"hPES", "PES-at-kappa-S"}
+    assert (tmp_path / "fig4-transmission-quick-runs").is_dir()

@@ -81,6 +81,17 @@ def make_parser():
         help="fig4: worker processes (default 1)",
     )
     parser.add_argument(
+        "--rules",
+        nargs="+",
+        choices=fig4.FIG4_RULES,
+        default=None,
+        help=(
+            "fig4: the rules (default hPES PES; PES-at-kappa-S: the ablation with "
+            "hPES's supervised rate); other than the default, the file name ends "
+            "in -RULE-RULE..."
+        ),
+    )
+    parser.add_argument(
         "--cache",
         default=None,
         help=(
@@ -134,6 +145,7 @@ def run(args, argv=()):
             mode=args.mode,
             verbose=not args.quiet,
             workers=args.workers,
+            rules=("hPES", "PES") if args.rules is None else args.rules,
             cache_dir=(
                 os.path.join(args.out, f"{args.experiment}-{args.mode}-runs")
                 if args.cache is None
@@ -209,6 +221,8 @@ def main(argv=None):
         if args.experiment == "fig5-control"
         else f"{args.experiment}-{args.mode}"
     )
+    if args.rules is not None and list(args.rules) != ["hPES", "PES"]:
+        name += "-" + "-".join(args.rules)
     path = os.path.join(args.out, f"{name}.json")
     with open(path, "w") as f:
         json.dump(_jsonable(result), f, indent=1)

@@ -21,7 +21,7 @@ from nengo.exceptions import ValidationError
 
 from nengo_hpes.experiments.paper2013.learning import (
     MODES,
-    RULES,
+    PAPER_PARAMS,
     TASKS,
     LearningResult,
     _check_choice,
@@ -97,6 +97,26 @@ def paired_summary(rel_hpes, rel_pes, rng):
     )
 
 
+#: Ablations of Fig. 4 (R4c), run beside the paper's two rules, by name.
+VARIANTS = {
+    "PES-at-kappa-S": (
+        "PES with the supervised rate of the paper's hPES optimum, kappa * S "
+        "(the paper's hPES also had the larger supervised rate)"
+    ),
+}
+#: The rules `run_fig4` takes: the paper's two and the `VARIANTS`.
+FIG4_RULES = ("hPES", "PES") + tuple(VARIANTS)
+
+
+def variant_params(task, rule):
+    """``(base rule, learning_rate, supervision_ratio)`` of a `FIG4_RULES` name."""
+    _check_choice("rules", rule, FIG4_RULES)
+    if rule == "PES-at-kappa-S":
+        h = PAPER_PARAMS[task]["hPES"]
+        return "PES", h["learning_rate"] * h["supervision_ratio"], 1.0
+    return rule, None, None
+
+
 def _run_cached(job, cache_dir=None):
     """
     Run one Fig. 4 network ``(task, rule, seed, mode)``, or load it from ``cache_dir``.
@@ -108,13 +128,17 @@ def _run_cached(job, cache_dir=None):
     is an error rather than a silent mix.
     """
     task, rule, seed, mode = job
+    if rule == "control":
+        base, lr, S = rule, None, None
+    else:
+        base, lr, S = variant_params(task, rule)
     path = None
     if cache_dir is not None:
         path = os.path.join(cache_dir, f"{task}-{rule}-seed{seed}-{mode}.json")
         if os.path.exists(path):
             with open(path) as f:
                 res = LearningResult(**json.load(f))
-            kappa, S = _rule_params(task, rule, None, None)
+            kappa, S = _rule_params(task, base, lr, S)
             same = np.allclose(
                 [res.learning_rate, res.supervision_ratio], [kappa, S], equal_nan=True
             )
@@ -127,7 +151,9 @@ def _run_cached(job, cache_dir=None):
                     attr="cache_dir",
                 )
             return res, True
-    res = run_learning(task, rule, seed=seed, mode=mode)
+    res = run_learning(
+        task, base, seed=seed, mode=mode, learning_rate=lr, supervision_ratio=S
+    )
     if path is not None:
         os.makedirs(cache_dir, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -156,8 +182,9 @@ def run_fig4(
     post for both rules: paired). Returns a dict with the control mean per
     window, per rule the relative error of each network, its mean and 95 %
     percentile-bootstrap CI (10 000 resamples, as the paper), a summary
-    (``_summary``), and, if both hPES and PES ran, the paired difference
-    hPES - PES (`paired_summary`).
+    (``_summary``), and, if hPES ran, the paired difference hPES - PES
+    (`paired_summary`; ``paired_hpes_minus_pes``) and hPES - each ablation of
+    `VARIANTS` in ``rules`` (``paired_hpes_minus_NAME``).
 
     The networks run in ``workers`` processes, controls first, then the
     learning networks seed by seed (both rules of a seed together, so an
@@ -183,7 +210,7 @@ def run_fig4(
     _check_choice("task", task, TASKS)
     _check_choice("mode", mode, MODES)
     for rule in rules:
-        _check_choice("rules", rule, RULES[:2])
+        _check_choice("rules", rule, FIG4_RULES)
     workers = check_number("workers", workers, low=1, integer=True)
     jobs = [(task, "control", s, mode) for s in control_seeds]
     jobs += [(task, rule, s, mode) for s in seeds for rule in rules]
@@ -237,8 +264,9 @@ def run_fig4(
             ci95=[lo.tolist(), hi.tolist()],
             summary=_summary(mean, r.learning_times),
         )
-    if "hPES" in rel and "PES" in rel:
-        out["paired_hpes_minus_pes"] = paired_summary(rel["hPES"], rel["PES"], rng)
+    for other in [r for r in rules if r != "hPES" and "hPES" in rel]:
+        key = "pes" if other == "PES" else other
+        out[f"paired_hpes_minus_{key}"] = paired_summary(rel["hPES"], rel[other], rng)
     out["workers"] = workers
     out["wall_s"] = time.perf_counter() - start
     return out
