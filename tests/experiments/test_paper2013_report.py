@@ -52,19 +52,23 @@ def test_fig5_transmission_loaded_as_documented():
     assert report.verdict_fig5(f5) == "direction only"
 
 
-def test_fig4_prelim_loaded_as_documented():
-    # docs/paper-2013.md, preliminary check: binding -0.098 (t CI -0.52..+0.32)
-    data = report.load_fig4("binding")
-    if not data["_source"].startswith("prelim-3seeds/"):
-        pytest.skip("the full Fig. 4 run is committed; the docs quote the prelim")
-    paired = report.fig4_paired(data)
-    assert paired["n"] == 3
-    assert paired["mean"] == pytest.approx(-0.098, abs=5e-4)
-    assert paired["ci95"] == pytest.approx((-0.518, 0.323), abs=5e-4)
-    # the same numbers as the run's own paired summary
-    stored = data["paired_hpes_minus_pes"]
-    assert paired["ci95"] == pytest.approx(tuple(stored["last5_t_ci95"]))
-    assert report.verdict_fig4("binding", paired) == "direction only"
+def test_fig4_full_loaded_as_documented():
+    # docs/paper-2013.md, full runs: binding -0.114 (t CI -0.200..-0.027),
+    # transmission +0.003 (-0.099..+0.105), 15 paired seeds each
+    for task, mean, ci, verdict in (
+        ("binding", -0.114, (-0.200, -0.027), "reproduced"),
+        ("transmission", 0.003, (-0.099, 0.105), "not reproduced"),
+    ):
+        data = report.load_fig4(task)
+        assert data["_source"] == f"fig4-{task}-full.json"
+        paired = report.fig4_paired(data)
+        assert paired["n"] == 15
+        assert paired["mean"] == pytest.approx(mean, abs=5e-4)
+        assert paired["ci95"] == pytest.approx(ci, abs=5e-4)
+        # the same numbers as the run's own paired summary
+        stored = data["paired_hpes_minus_pes"]
+        assert paired["ci95"] == pytest.approx(tuple(stored["last5_t_ci95"]))
+        assert report.verdict_fig4(task, paired) == verdict
 
 
 def test_table3_seed_files_pooled():
