@@ -158,5 +158,6 @@ def bcm_coefficients(name, seed=7):
         raise ValidationError(f"Must be an HPES port (got {name!r})", attr="name")
     with nengo.Simulator(net, progress_bar=False) as sim:
         (op,) = [o for o in sim.model.operators if isinstance(o, SimHPES)]
-    coefficient = op.learning_rate * (1 - op.supervision_ratio) * op.unsupervised_scale
-    return coefficient * op.gain, op.gain.copy()
+    # the operator's own factors, per second (dt = 1): kappa (1 - S) beta_j alpha_j
+    _, coefficient = op.coefficients(dt=1.0, n_pre=net.conn.pre_obj.n_neurons)
+    return coefficient, op.gain.copy()
