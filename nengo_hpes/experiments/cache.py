@@ -66,6 +66,20 @@ def file_digest(path):
     return h.hexdigest()[:16]
 
 
+def write_atomic(path, data):
+    """
+    Write ``data`` (str or bytes) to ``path`` through a temporary file.
+
+    The temporary file is named after the process and moved into place with
+    `os.replace`, so a run killed while writing leaves no half-written file and
+    two processes never write the same temporary file.
+    """
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
 def ensure_cache_dir(path=None):
     """``path`` (default `default_cache_dir`), created if missing."""
     path = default_cache_dir() if path is None else pathlib.Path(path)

@@ -65,6 +65,7 @@ from nengo.dists import UniformHypersphere
 from nengo.exceptions import ValidationError
 from nengo.solvers import LstsqL2
 
+from nengo_hpes.experiments.cache import write_atomic
 from nengo_hpes.experiments.metrics import gini_index
 from nengo_hpes.experiments.paper2013 import rule as paper
 from nengo_hpes.experiments.paper2013.learning import FourierSignal
@@ -340,10 +341,7 @@ def _run_task(task, cache_dir=None):
             return pickle.load(f), True
     result = run_network(*task)
     if path is not None:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump(result, f)
-        os.replace(tmp, path)
+        write_atomic(path, pickle.dumps(result))
     return result, False
 
 

@@ -19,6 +19,7 @@ import time
 import numpy as np
 from nengo.exceptions import ValidationError
 
+from nengo_hpes.experiments.cache import write_atomic
 from nengo_hpes.experiments.paper2013.learning import (
     MODES,
     PAPER_PARAMS,
@@ -156,10 +157,7 @@ def _run_cached(job, cache_dir=None):
     )
     if path is not None:
         os.makedirs(cache_dir, exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(res.to_dict(), f)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(res.to_dict()))
     return res, False
 
 
