@@ -71,7 +71,7 @@ def write_atomic(path, data):
     Write ``data`` (str or bytes) to ``path`` through a temporary file.
 
     The temporary file is named after the process and moved into place with
-    `os.replace`, so a run killed while writing leaves no half-written file and
+    ``os.replace``, so a run killed while writing leaves no half-written file and
     two processes never write the same temporary file.
     """
     tmp = f"{path}.{os.getpid()}.tmp"
