@@ -87,12 +87,23 @@ def _make_sampler(spec, sampler_seed):
 
 
 def _pop_waiting(study):
-    """Claim one enqueued trial (as `optuna.Study.ask` does); None if none left."""
+    """
+    Claim one enqueued trial (as `optuna.Study.ask` does); None if none left.
+
+    The trial's first heartbeat is written *before* it is claimed. Optuna
+    only fails a running trial whose heartbeat is old, never one that has
+    none, so a worker killed between the claim and its heartbeat thread's
+    first write (a window of milliseconds, hit under load) would otherwise
+    leave a trial running forever and every worker waiting for it. A
+    heartbeat written for a trial that another worker then claims is only
+    refreshed by that worker's thread.
+    """
     storage = study._storage
     for trial in storage.get_all_trials(
         study._study_id, deepcopy=False, states=(TrialState.WAITING,)
     ):
         try:
+            storage.record_heartbeat(trial._trial_id)
             if storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING):
                 return trial._trial_id
         except optuna.exceptions.UpdateFinishedTrialError:

@@ -184,6 +184,26 @@ def test_killed_worker_is_redone_when_the_command_runs_again(tmp_path):
     _check_retried(load(url, "kill"), killed, 3)
 
 
+def test_worker_killed_right_after_claiming_leaves_a_stale_trial(tmp_path):
+    """
+    A trial claimed by a worker that dies before its heartbeat thread writes
+    is still failed once the grace period has passed (it has a heartbeat from
+    the claim). Without one, Optuna never fails it and every worker waits
+    for it forever: CI hit this in the test above, under load.
+    """
+    storage = search.open_storage(
+        sqlite_url(tmp_path), heartbeat_interval=1, grace_period=2
+    )
+    study = optuna.create_study(storage=storage, study_name="claim")
+    study.enqueue_trial({})
+    trial_id = search._pop_waiting(study)  # ... and the worker dies here
+    assert trial_id is not None
+    assert study.get_trials()[0].state == TrialState.RUNNING
+    time.sleep(3.5)
+    optuna.storages.fail_stale_trials(study)
+    assert study.get_trials()[0].state == TrialState.FAIL
+
+
 def test_interrupted_worker_enqueues_its_trial_again(tmp_path):
     """Ctrl-C (SIGINT) mid-trial: that trial goes back to the queue at once."""
     url = sqlite_url(tmp_path)
