@@ -105,12 +105,16 @@ def test_validation(call, attr):
 
 def test_ablation_pes_at_kappa_s(tmp_path):
     h = L.PAPER_PARAMS["binding"]["hPES"]
-    assert F.variant_params("binding", "PES-at-kappa-S") == (
-        "PES",
-        h["learning_rate"] * h["supervision_ratio"],
-        1.0,
+    paper = dict(start="random", threshold="paper")
+    assert F.variant_params("binding", "PES-at-kappa-S") == dict(
+        rule="PES",
+        learning_rate=h["learning_rate"] * h["supervision_ratio"],
+        supervision_ratio=1.0,
+        **paper,
     )
-    assert F.variant_params("binding", "PES") == ("PES", None, None)
+    assert F.variant_params("binding", "PES") == dict(
+        rule="PES", learning_rate=None, supervision_ratio=None, **paper
+    )
     out = F.run_fig4(
         "transmission",
         seeds=[0],
@@ -147,3 +151,94 @@ def test_cli_names_an_ablation_file(tmp_path):
     data = json.loads(open(path).read())
     assert set(data["rules"]) == {"hPES", "PES-at-kappa-S"}
     assert (tmp_path / "fig4-transmission-quick-runs").is_dir()
+
+
+def _learned(net):
+    return net.learned.transform.init, net.learned.learning_rule_type
+
+
+@pytest.mark.parametrize(
+    "variant, start, threshold",
+    [
+        ("hPES-zero-start", "zero", "paper"),
+        ("PES-zero-start", "zero", "paper"),
+        ("hPES-theta-rates", "random", "rates"),
+        ("hPES-auto", "random", "auto"),
+    ],
+)
+def test_ablation_networks_differ_only_in_their_ingredient(variant, start, threshold):
+    kw = F.variant_params("binding", variant)
+    assert (kw["start"], kw["threshold"]) == (start, threshold)
+    assert kw["learning_rate"] is None and kw["supervision_ratio"] is None
+    base = L.build_network("binding", kw["rule"], seed=3)
+    net = L.build_network(
+        "binding", kw["rule"], seed=3, start=start, threshold=threshold
+    )
+    # same random numbers everywhere else: same ensembles and input
+    for a, b in zip(base.all_ensembles, net.all_ensembles):
+        assert a.label == b.label
+        assert np.array_equal(a.max_rates, b.max_rates)
+        assert np.array_equal(a.intercepts, b.intercepts)
+    w0, rule0 = _learned(base)
+    w, rule = _learned(net)
+    assert rule.learning_rate == rule0.learning_rate
+    assert rule.supervision_ratio == rule0.supervision_ratio
+    if start == "zero":
+        assert np.all(w == 0) and np.any(w0 != 0)
+    else:
+        assert np.array_equal(w, w0)
+    if threshold == "paper":
+        assert rule.theta_synapse == rule0.theta_synapse
+        assert np.array_equal(rule.theta_init, rule0.theta_init)
+        assert rule.unsupervised_scale == rule0.unsupervised_scale
+    else:
+        assert rule0.theta_synapse.tau == 20.0 and rule.theta_synapse.tau == 1.0
+        assert rule.theta_init == "rates"
+        expected = "auto" if threshold == "auto" else rule0.unsupervised_scale
+        assert rule.unsupervised_scale == expected
+    assert net.package_params["start"] == start
+    assert net.package_params["threshold"] == threshold
+
+
+def test_ablation_variants_run_and_are_cached_apart(tmp_path):
+    rules = ("hPES", "hPES-zero-start", "hPES-theta-rates", "hPES-auto")
+    out = F.run_fig4(
+        "transmission",
+        seeds=[0],
+        control_seeds=[0],
+        mode="quick",
+        rules=rules,
+        verbose=False,
+        cache_dir=str(tmp_path),
+    )
+    rel = {r: np.array(out["rules"][r]["relative"][0]) for r in rules}
+    for r in rules[1:]:
+        assert np.all(np.isfinite(rel[r]))
+        assert not np.allclose(rel[r], rel["hPES"]), r  # another network ran
+        pair = out[f"paired_hpes_minus_{r}"]
+        assert pair["last5_mean"] == pytest.approx(
+            np.mean(rel["hPES"][-5:] - rel[r][-5:])
+        )
+    # a cached run of another ingredient is refused, naming it
+    path = tmp_path / "transmission-hPES-auto-seed0-quick.json"
+    run = json.loads(path.read_text())
+    run["package_params"]["threshold"] = "paper"
+    path.write_text(json.dumps(run))
+    with pytest.raises(ValidationError, match="'threshold': 'paper'") as info:
+        F.run_fig4(
+            "transmission",
+            seeds=[0],
+            control_seeds=[0],
+            mode="quick",
+            rules=rules,
+            verbose=False,
+            cache_dir=str(tmp_path),
+        )
+    assert info.value.attr == "cache_dir"
+
+
+@pytest.mark.parametrize("option, value", [("start", "solved"), ("threshold", "bcm")])
+def test_build_network_option_domains(option, value):
+    with pytest.raises(ValidationError, match="Must be one of") as info:
+        L.build_network("binding", "hPES", **{option: value})
+    assert info.value.attr == option and repr(value) in str(info.value)

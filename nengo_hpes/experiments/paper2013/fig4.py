@@ -104,18 +104,49 @@ VARIANTS = {
         "PES with the supervised rate of the paper's hPES optimum, kappa * S "
         "(the paper's hPES also had the larger supervised rate)"
     ),
+    "hPES-zero-start": "the paper's hPES, learned weights starting at zero",
+    "PES-zero-start": "the paper's PES, learned weights starting at zero",
+    "hPES-theta-rates": (
+        "the paper's hPES with the package's default threshold: theta(0) = "
+        "each post neuron's rate, time constant 1 s (the paper: U(50, 150) Hz "
+        "x gain, 20 s)"
+    ),
+    "hPES-auto": (
+        "the paper's hPES rate and S with the package's "
+        'unsupervised_scale="auto" (zero-mean threshold, per-neuron scale)'
+    ),
 }
 #: The rules `run_fig4` takes: the paper's two and the `VARIANTS`.
 FIG4_RULES = ("hPES", "PES") + tuple(VARIANTS)
 
 
 def variant_params(task, rule):
-    """``(base rule, learning_rate, supervision_ratio)`` of a `FIG4_RULES` name."""
+    """
+    How to run a `FIG4_RULES` name: a dict of `.learning.run_learning` arguments.
+
+    ``rule`` (the base rule, "hPES" or "PES"), ``learning_rate`` and
+    ``supervision_ratio`` (None: the paper's optimum), ``start`` and
+    ``threshold`` (see `.learning.build_network`).
+    """
     _check_choice("rules", rule, FIG4_RULES)
+    kw = dict(
+        rule=rule.split("-")[0],
+        learning_rate=None,
+        supervision_ratio=None,
+        start="random",
+        threshold="paper",
+    )
     if rule == "PES-at-kappa-S":
         h = PAPER_PARAMS[task]["hPES"]
-        return "PES", h["learning_rate"] * h["supervision_ratio"], 1.0
-    return rule, None, None
+        kw.update(learning_rate=h["learning_rate"] * h["supervision_ratio"])
+        kw.update(supervision_ratio=1.0)
+    elif rule.endswith("-zero-start"):
+        kw.update(start="zero")
+    elif rule == "hPES-theta-rates":
+        kw.update(threshold="rates")
+    elif rule == "hPES-auto":
+        kw.update(threshold="auto")
+    return kw
 
 
 def _run_cached(job, cache_dir=None):
@@ -130,31 +161,34 @@ def _run_cached(job, cache_dir=None):
     """
     task, rule, seed, mode = job
     if rule == "control":
-        base, lr, S = rule, None, None
+        kw = dict(rule="control", learning_rate=None, supervision_ratio=None)
     else:
-        base, lr, S = variant_params(task, rule)
+        kw = variant_params(task, rule)
     path = None
     if cache_dir is not None:
         path = os.path.join(cache_dir, f"{task}-{rule}-seed{seed}-{mode}.json")
         if os.path.exists(path):
             with open(path) as f:
                 res = LearningResult(**json.load(f))
-            kappa, S = _rule_params(task, base, lr, S)
+            kappa, S = _rule_params(
+                task, kw["rule"], kw["learning_rate"], kw["supervision_ratio"]
+            )
             same = np.allclose(
                 [res.learning_rate, res.supervision_ratio], [kappa, S], equal_nan=True
             )
-            if not same or res.schedule != "full":
+            # runs cached before the ablations have no start / threshold
+            options = {k: kw[k] for k in ("start", "threshold") if k in kw}
+            cached = {k: res.package_params.get(k, v) for k, v in options.items()}
+            if not same or res.schedule != "full" or cached != options:
                 raise ValidationError(
                     f"Must be a run of this code's parameters: {path} has learning "
                     f"rate {res.learning_rate}, S {res.supervision_ratio}, schedule "
-                    f"{res.schedule!r} (expected {kappa}, {S}, 'full'); delete it "
-                    "or use another cache folder",
+                    f"{res.schedule!r}, {cached} (expected {kappa}, {S}, 'full', "
+                    f"{options}); delete it or use another cache folder",
                     attr="cache_dir",
                 )
             return res, True
-    res = run_learning(
-        task, base, seed=seed, mode=mode, learning_rate=lr, supervision_ratio=S
-    )
+    res = run_learning(task, seed=seed, mode=mode, **kw)
     if path is not None:
         os.makedirs(cache_dir, exist_ok=True)
         write_atomic(path, json.dumps(res.to_dict()))

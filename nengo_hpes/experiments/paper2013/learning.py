@@ -56,12 +56,15 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.solvers import LstsqL2
 
+from nengo_hpes.learning_rules import HPES
 from nengo_hpes.experiments.paper2013 import rule as paper
 from nengo_hpes.experiments.paper2013.rule import check_number
 
 TASKS = ("transmission", "binding")
 RULES = ("hPES", "PES", "control")
 MODES = ("quick", "full")
+STARTS = ("random", "zero")
+THRESHOLDS = ("paper", "rates", "auto")
 SCHEDULES = ("full", "one")
 
 #: Neurons per dimension (``nperd``), as in Tables 1-2.
@@ -257,6 +260,8 @@ def build_network(
     learning_rate=None,
     supervision_ratio=None,
     schedule=None,
+    start="random",
+    threshold="paper",
 ):
     """
     Build one Exp. 2 network (see the module docstring).
@@ -274,6 +279,17 @@ def build_network(
         accepts 1).
     schedule : `Schedule`, optional
         Default ``make_schedule(task)``.
+    start : "random" or "zero", optional
+        Learned weights start at the paper's U(-1e-3, 1e-3) or at zero (the
+        R4c ablation; the same random numbers are drawn and multiplied by 0,
+        so everything else in the network is the same as with "random").
+    threshold : "paper", "rates" or "auto", optional
+        The unsupervised term of a learning network: the paper's (theta(0) =
+        U(50, 150) Hz x gain, 20 s time constant, `.paper_hpes`); "rates",
+        the same scale with the package's default threshold (theta(0) = each
+        post neuron's rate, ``theta_synapse=Lowpass(1.0)``); or "auto", the
+        package's ``unsupervised_scale="auto"`` with its threshold. The same
+        learning rate and S in all three (the R4c ablations).
 
     Returns
     -------
@@ -286,6 +302,8 @@ def build_network(
     _check_choice("rule", rule, RULES)
     seed = check_number("seed", seed, low=0, integer=True)
     kappa, S = _rule_params(task, rule, learning_rate, supervision_ratio)
+    _check_choice("start", start, STARTS)
+    _check_choice("threshold", threshold, THRESHOLDS)
     schedule = make_schedule(task) if schedule is None else schedule
     spec = _TASK[task]
     in_d, out_d = spec["in_d"], spec["out_d"]
@@ -316,11 +334,16 @@ def build_network(
             )
             post_gains = nengo.LIF().gain_bias(post.max_rates, post.intercepts)[0]
             hpes, _ = paper.paper_hpes(kappa, S, pre.n_neurons, post_gains, rng)
-            net.learned = paper.learned_connection(pre, post, hpes, rng)
+            hpes = _with_threshold(hpes, threshold)
+            # U(0, 0) draws as many numbers as U(-1e-3, 1e-3): same rng after
+            weight_range = 0.0 if start == "zero" else paper.WEIGHT_RANGE
+            net.learned = paper.learned_connection(pre, post, hpes, rng, weight_range)
             net.package_params = dict(
                 learning_rate=hpes.learning_rate,
                 supervision_ratio=hpes.supervision_ratio,
                 unsupervised_scale=hpes.unsupervised_scale,
+                start=start,
+                threshold=threshold,
             )
             # error = post - f(pre) (nengo's sign; the paper's f(pre) - post)
             nengo.Connection(pre, error, function=func, transform=-1, synapse=PSTC)
@@ -351,6 +374,21 @@ def build_network(
     return net
 
 
+def _with_threshold(hpes, threshold):
+    """`.paper_hpes`'s rule with the threshold of ``build_network``'s option."""
+    if threshold == "paper":
+        return hpes
+    return HPES(
+        learning_rate=hpes.learning_rate,
+        supervision_ratio=hpes.supervision_ratio,
+        unsupervised_scale="auto" if threshold == "auto" else hpes.unsupervised_scale,
+        pre_synapse=hpes.pre_synapse,
+        post_synapse=hpes.post_synapse,
+        theta_synapse=nengo.Lowpass(1.0),
+        theta_init="rates",
+    )
+
+
 def window_errors(t, error, windows):
     """Sum of ``|error|`` over samples with start <= t <= end, per window."""
     t = np.asarray(t)
@@ -371,6 +409,8 @@ def run_learning(
     learning_rate=None,
     supervision_ratio=None,
     progress_bar=False,
+    start="random",
+    threshold="paper",
 ):
     """
     Build and run one Exp. 2 network; return its `LearningResult`.
@@ -390,6 +430,8 @@ def run_learning(
         learning_rate=learning_rate,
         supervision_ratio=supervision_ratio,
         schedule=sched,
+        start=start,
+        threshold=threshold,
     )
     kappa, S = _rule_params(task, rule, learning_rate, supervision_ratio)
     start = time.perf_counter()
