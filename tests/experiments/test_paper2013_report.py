@@ -159,6 +159,47 @@ def _fig4(hpes, pes):
     return dict(rules=dict(hPES=dict(relative=hpes), PES=dict(relative=pes)))
 
 
+def test_fig4_ablations_table(tmp_path):
+    rng = np.random.RandomState(2)
+    pes = 1.0 + 0.1 * rng.rand(4, 21)
+    rules = {
+        "hPES": pes - 0.1,
+        "PES": pes,
+        "PES-at-kappa-S": pes + 0.2,
+        "hPES-zero-start": pes + 0.5,
+        "PES-zero-start": pes + 0.5 + np.array([0.1, -0.1, 0.1, 0.1])[:, None],
+    }
+    data = dict(rules={r: dict(relative=v.tolist()) for r, v in rules.items()})
+    rows = {row["a - b"]: row for row in report.fig4_ablations(data)}
+    # the pairs whose two rules ran, in ABLATION_PAIRS order
+    assert list(rows) == [
+        "hPES - PES",
+        "hPES - PES-at-kappa-S",
+        "hPES-zero-start - PES-zero-start",
+        "hPES - hPES-zero-start",
+        "PES - PES-zero-start",
+    ]
+    zero = rows["hPES-zero-start - PES-zero-start"]
+    assert zero["difference"] == pytest.approx(-0.05)
+    assert zero["a lower"] == "3 of 4"
+    assert rows["hPES - PES"]["95 % CI"] == "-0.100 to -0.100"
+    assert rows["hPES - hPES-zero-start"]["a"] == pytest.approx(
+        np.mean(pes[:, -5:]) - 0.1
+    )
+    # the binding file with the most rules is the one loaded
+    for name, rules_in in (
+        ("fig4-binding-full.json", ("hPES", "PES")),
+        ("fig4-binding-full-hPES-PES-PES-at-kappa-S.json", tuple(rules)[:3]),
+        ("fig4-binding-full-PES-at-kappa-S.json", ("PES-at-kappa-S",)),
+    ):
+        subset = dict(rules={r: data["rules"][r] for r in rules_in})
+        (tmp_path / name).write_text(json.dumps(subset))
+    loaded = report.load_fig4_ablations(tmp_path)
+    assert loaded["_source"] == "fig4-binding-full-hPES-PES-PES-at-kappa-S.json"
+    (tmp_path / "empty").mkdir()
+    assert report.load_fig4_ablations(tmp_path / "empty") is None
+
+
 def test_verdict_fig4_binding():
     rng = np.random.RandomState(0)
     pes = 1.0 + 0.1 * rng.rand(5, 21)

@@ -328,28 +328,87 @@ def verdict_fig2(result):
     return ("direction only" if shape else "not reproduced"), float(diff)
 
 
-def fig4_paired(result):
+def fig4_paired(result, a="hPES", b="PES"):
     """
-    Paired hPES - PES of a Fig. 4 result over the last 5 windows.
+    Paired ``a - b`` (default hPES - PES) of a Fig. 4 result, last 5 windows.
 
     Returns a dict: ``per_seed``, ``mean``, ``ci95`` (Student-t,
     `.metrics.paired_difference`; None with one seed), ``final`` (each
-    rule's mean of the last 5 windows) and ``n``.
+    rule's mean of the last 5 windows), ``lower`` (seeds where ``a`` is
+    lower) and ``n``.
     """
-    rel = {r: np.asarray(result["rules"][r]["relative"]) for r in ("hPES", "PES")}
+    rel = {r: np.asarray(result["rules"][r]["relative"]) for r in (a, b)}
     last5 = {r: v[:, -5:].mean(axis=1) for r, v in rel.items()}
-    per_seed = last5["hPES"] - last5["PES"]
+    per_seed = last5[a] - last5[b]
     ci = None
     if len(per_seed) >= 2:
-        _, lo, hi = paired_difference(last5["hPES"], last5["PES"])
+        _, lo, hi = paired_difference(last5[a], last5[b])
         ci = (float(lo), float(hi))
     return dict(
         per_seed=per_seed.tolist(),
         mean=float(per_seed.mean()),
         ci95=ci,
         final={r: float(v.mean()) for r, v in last5.items()},
+        lower=int(np.sum(per_seed < 0)),
         n=len(per_seed),
     )
+
+
+#: The R4c ablation comparisons `fig4_ablations` makes, in order: (a, b, what
+#: a difference would mean).
+ABLATION_PAIRS = (
+    ("hPES", "PES", "the paper's comparison"),
+    ("hPES", "PES-at-kappa-S", "the BCM term, at the same supervised rate"),
+    ("hPES-zero-start", "PES-zero-start", "the BCM term without a random start"),
+    ("hPES", "hPES-zero-start", "the random start, for hPES"),
+    ("PES", "PES-zero-start", "the random start, for PES"),
+    ("hPES", "hPES-theta-rates", "the paper's threshold against the package's"),
+    ("hPES", "hPES-auto", 'the paper\'s BCM term against "auto"'),
+)
+
+
+def load_fig4_ablations(results_dir=None):
+    """
+    The binding run with the most Fig. 4 rules (``fig4-binding-full-*.json``
+    whose rules include hPES and PES), or None; ``_source`` names it.
+    """
+    best = None
+    for path in sorted(results_path(results_dir).glob("fig4-binding-full*.json")):
+        data = load_json(path.name, results_dir)
+        rules = data.get("rules", {})
+        if {"hPES", "PES"} <= set(rules) and (
+            best is None or len(rules) > len(best["rules"])
+        ):
+            best = data
+    return best
+
+
+def fig4_ablations(result):
+    """
+    The R4c table of a Fig. 4 result with ablation rules: a list of dicts.
+
+    One row per pair of `ABLATION_PAIRS` whose two rules are in ``result``:
+    each rule's mean of the last 5 windows (relative to control), the paired
+    difference a - b with its Student-t 95 % CI, and the seeds where a is
+    lower.
+    """
+    rows = []
+    for a, b, meaning in ABLATION_PAIRS:
+        if a not in result["rules"] or b not in result["rules"]:
+            continue
+        pr = fig4_paired(result, a, b)
+        rows.append(
+            {
+                "a - b": f"{a} - {b}",
+                "tests": meaning,
+                "a": pr["final"][a],
+                "b": pr["final"][b],
+                "difference": pr["mean"],
+                "95 % CI": "-" if pr["ci95"] is None else _ci(pr["ci95"]),
+                "a lower": f"{pr['lower']} of {pr['n']}",
+            }
+        )
+    return rows
 
 
 def verdict_fig4(task, paired):
