@@ -200,6 +200,35 @@ def test_fig4_ablations_table(tmp_path):
     assert report.load_fig4_ablations(tmp_path / "empty") is None
 
 
+def _fig5(hpes, pes):
+    rules = {}
+    for rule, losses in (("hpes", hpes), ("pes", pes)):
+        q1, med, q3 = np.percentile(losses, [25, 50, 75])
+        rules[rule] = dict(losses=np.asarray(losses), med=med, iqr=q3 - q1)
+    return dict(rules=rules)
+
+
+def test_fig5_bootstrap():
+    rng = np.random.RandomState(4)
+    pes = 1.5 + 0.5 * rng.randn(50)
+    narrow = report.fig5_bootstrap(_fig5(1.2 + 0.1 * rng.randn(50), pes))
+    est, lo, hi = narrow["iqr_ratio"]
+    assert lo < est < hi < 1 and est == pytest.approx(0.2, abs=0.1)
+    est, lo, hi = narrow["median_difference"]
+    assert lo < est < hi < 0
+    # the same distribution: both intervals contain the null
+    same = report.fig5_bootstrap(_fig5(1.5 + 0.5 * rng.randn(50), pes))
+    assert same["iqr_ratio"][1] < 1 < same["iqr_ratio"][2]
+    assert same["median_difference"][1] < 0 < same["median_difference"][2]
+    assert report.fig5_bootstrap(dict(rules=dict(hpes=None, pes=None))) is None
+    # the committed binding searches (docs/paper-2013.md, Fig. 5)
+    binding = report.fig5_bootstrap(report.load_fig5("binding"))
+    assert binding["median_difference"] == pytest.approx(
+        (-0.309, -0.729, -0.016), abs=1e-3
+    )
+    assert binding["iqr_ratio"] == pytest.approx((0.162, 0.111, 0.278), abs=1e-3)
+
+
 def test_verdict_fig4_binding():
     rng = np.random.RandomState(0)
     pes = 1.0 + 0.1 * rng.rand(5, 21)

@@ -258,6 +258,40 @@ def load_fig5(task, results_dir=None):
     return out
 
 
+def fig5_bootstrap(fig5, resamples=10000, seed=0):
+    """
+    Percentile-bootstrap 95 % CIs of hPES vs PES in one task's Fig. 5 searches.
+
+    Resamples each study's normalised losses (with replacement, its own
+    size) and returns a dict: ``median_difference`` (hPES - PES median) and
+    ``iqr_ratio`` (hPES IQR / PES IQR), each ``(estimate, low, high)``; or
+    None if a study is missing. The trials of one TPE search are not
+    independent draws (each depends on those before it), so the interval
+    describes the spread of the 50 losses of *these* searches, not how much
+    a repeated search would move; the verdict stays "direction only".
+    """
+    h, p = fig5["rules"].get("hpes"), fig5["rules"].get("pes")
+    if h is None or p is None:
+        return None
+    rng = np.random.RandomState(seed)
+
+    def stats(losses):
+        losses = np.asarray(losses)
+        idx = rng.randint(len(losses), size=(resamples, len(losses)))
+        q1, med, q3 = np.percentile(losses[idx], [25, 50, 75], axis=1)
+        return med, q3 - q1
+
+    (hm, hi), (pm, pi) = stats(h["losses"]), stats(p["losses"])
+    out = {}
+    for name, est, boot in (
+        ("median_difference", h["med"] - p["med"], hm - pm),
+        ("iqr_ratio", h["iqr"] / p["iqr"], hi / pi),
+    ):
+        lo, up = np.percentile(boot, [2.5, 97.5])
+        out[name] = (float(est), float(lo), float(up))
+    return out
+
+
 def load_table3(results_dir=None):
     """
     Table 3's runs from every ``table3*/table3-full.json``, pooled by size.
