@@ -14,8 +14,9 @@ paper's hPES, its PES, and the control (no learning), in one run, and prints:
 
 * **sim**: the whole simulator, ms per step (`bench_reference.median_ms_per_step`:
   the mean step of the median of ``repeats`` timed runs), and hPES / PES;
-* **learned**: the learned connection's own operators (`bench_reference.weight_operators`:
-  weights, learning rule, its filters and error projection), each step function
+* **learned**: the learned connection's own operators
+  (`bench_reference.weight_operators`: weights, learning rule, its filters and
+  error projection), each step function
   timed on its own (median over steps of their sum), and its share of the sum
   over *all* step functions timed the same way;
 * the most expensive operators of the hPES network.

@@ -56,9 +56,9 @@ import numpy as np
 from nengo.exceptions import ValidationError
 from nengo.solvers import LstsqL2
 
-from nengo_hpes.learning_rules import HPES
 from nengo_hpes.experiments.paper2013 import rule as paper
 from nengo_hpes.experiments.paper2013.rule import check_number
+from nengo_hpes.learning_rules import HPES
 
 TASKS = ("transmission", "binding")
 RULES = ("hPES", "PES", "control")

@@ -398,6 +398,8 @@ ABLATION_PAIRS = (
     ("PES", "PES-zero-start", "the random start, for PES"),
     ("hPES", "hPES-theta-rates", "the paper's threshold against the package's"),
     ("hPES", "hPES-auto", 'the paper\'s BCM term against "auto"'),
+    ("hPES-theta-rates", "PES", "the BCM term with the package's threshold"),
+    ("hPES-auto", "PES", 'the BCM term with "auto"'),
 )
 
 
