@@ -242,3 +242,26 @@ def test_build_network_option_domains(option, value):
     with pytest.raises(ValidationError, match="Must be one of") as info:
         L.build_network("binding", "hPES", **{option: value})
     assert info.value.attr == option and repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize("task", L.TASKS)
+def test_package_defaults_variants_are_hpes_and_pes_defaults(task):
+    import nengo
+
+    from nengo_hpes import HPES
+
+    default = HPES()
+    for variant, rate, S in (
+        ("hPES-defaults", default.learning_rate, default.supervision_ratio),
+        ("PES-defaults", nengo.PES().learning_rate, 1.0),
+    ):
+        kw = F.variant_params(task, variant)
+        net = L.build_network(task, seed=1, **kw)
+        rule = net.learned.learning_rule_type
+        assert rule.learning_rate == pytest.approx(rate, rel=1e-12)
+        assert rule.supervision_ratio == S
+        if S < 1:
+            for name in ("unsupervised_scale", "theta_init", "theta_synapse"):
+                assert getattr(rule, name) == getattr(default, name), name
+        assert rule.pre_synapse == default.pre_synapse
+        assert rule.post_synapse == default.pre_synapse

@@ -22,6 +22,7 @@ from nengo.exceptions import ValidationError
 from nengo_hpes.experiments.cache import write_atomic
 from nengo_hpes.experiments.paper2013.learning import (
     MODES,
+    NPERD,
     PAPER_PARAMS,
     TASKS,
     LearningResult,
@@ -115,6 +116,8 @@ VARIANTS = {
         "the paper's hPES rate and S with the package's "
         'unsupervised_scale="auto" (zero-mean threshold, per-neuron scale)'
     ),
+    "hPES-defaults": "HPES() with every package default, on the paper's network",
+    "PES-defaults": "nengo.PES() (the package's HPES(1e-4, 1)), on the paper's network",
 }
 #: The rules `run_fig4` takes: the paper's two and the `VARIANTS`.
 FIG4_RULES = ("hPES", "PES") + tuple(VARIANTS)
@@ -146,6 +149,14 @@ def variant_params(task, rule):
         kw.update(threshold="rates")
     elif rule == "hPES-auto":
         kw.update(threshold="auto")
+    elif rule.endswith("-defaults"):
+        # the package's default rates in Nengo 1.4 units (inverse of
+        # .rule.convert_learning_rate; post radius 1)
+        rate, S = (1e-4 / 0.999, 0.999) if kw["rule"] == "hPES" else (1e-4, 1.0)
+        n_pre = NPERD * (3 if task == "transmission" else 6)
+        kw.update(learning_rate=rate / (n_pre * 1e-3), supervision_ratio=S)
+        if S < 1:
+            kw.update(threshold="auto")
     return kw
 
 

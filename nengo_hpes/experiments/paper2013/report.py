@@ -400,6 +400,8 @@ ABLATION_PAIRS = (
     ("hPES", "hPES-auto", 'the paper\'s BCM term against "auto"'),
     ("hPES-theta-rates", "PES", "the BCM term with the package's threshold"),
     ("hPES-auto", "PES", 'the BCM term with "auto"'),
+    ("hPES-defaults", "PES-defaults", "HPES() against nengo.PES()"),
+    ("PES-defaults", "PES", "nengo.PES()'s rate against the paper's PES"),
 )
 
 
