@@ -402,6 +402,7 @@ ABLATION_PAIRS = (
     ("hPES-auto", "PES", 'the BCM term with "auto"'),
     ("hPES-defaults", "PES-defaults", "HPES() against nengo.PES()"),
     ("PES-defaults", "PES", "nengo.PES()'s rate against the paper's PES"),
+    ("hPES", "PES-defaults", "the paper's hPES against nengo.PES()"),
 )
 
 
