@@ -21,6 +21,7 @@ from nengo.exceptions import ValidationError
 
 from nengo_hpes.experiments.cache import write_atomic
 from nengo_hpes.experiments.paper2013.learning import (
+    _TASK,
     MODES,
     NPERD,
     PAPER_PARAMS,
@@ -30,7 +31,7 @@ from nengo_hpes.experiments.paper2013.learning import (
     _rule_params,
     run_learning,
 )
-from nengo_hpes.experiments.paper2013.rule import check_number
+from nengo_hpes.experiments.paper2013.rule import check_number, convert_learning_rate
 
 
 def _summary(rel, learning_times):
@@ -150,11 +151,12 @@ def variant_params(task, rule):
     elif rule == "hPES-auto":
         kw.update(threshold="auto")
     elif rule.endswith("-defaults"):
-        # the package's default rates in Nengo 1.4 units (inverse of
-        # .rule.convert_learning_rate; post radius 1)
+        # the package's default rates in Nengo 1.4 units: the conversion of
+        # .rule.convert_learning_rate is linear in kappa (post radius 1)
         rate, S = (1e-4 / 0.999, 0.999) if kw["rule"] == "hPES" else (1e-4, 1.0)
-        n_pre = NPERD * (3 if task == "transmission" else 6)
-        kw.update(learning_rate=rate / (n_pre * 1e-3), supervision_ratio=S)
+        n_pre = NPERD * _TASK[task]["in_d"]
+        kw.update(learning_rate=rate / convert_learning_rate(1.0, n_pre))
+        kw.update(supervision_ratio=S)
         if S < 1:
             kw.update(threshold="auto")
     return kw
