@@ -93,6 +93,7 @@ def test_paired_summary_verdicts():
         (lambda: F.run_fig4("binding", seeds=[0], mode="slow"), "mode"),
         (lambda: F.run_fig4("binding", seeds=[0], rules=["BCM"]), "rules"),
         (lambda: F.variant_params("binding", "Oja"), "rules"),
+        (lambda: F.variant_params("binding", "PES-rate-x3"), "rules"),
         (lambda: F.run_fig4("binding", seeds=[0], workers=0), "workers"),
     ],
 )
@@ -265,3 +266,27 @@ def test_package_defaults_variants_are_hpes_and_pes_defaults(task):
                 assert getattr(rule, name) == getattr(default, name), name
         assert rule.pre_synapse == default.pre_synapse
         assert rule.post_synapse == default.pre_synapse
+
+
+@pytest.mark.parametrize("scale", F.RATE_SCALES)
+@pytest.mark.parametrize("rule", ["hPES", "PES"])
+def test_rate_variants_scale_only_the_learning_rate(rule, scale):
+    name = f"{rule}-rate-x{scale:g}"
+    assert name in F.FIG4_RULES
+    kw = F.variant_params("binding", name)
+    best = L.PAPER_PARAMS["binding"][rule]
+    assert kw == dict(
+        rule=rule,
+        learning_rate=scale * best["learning_rate"],
+        supervision_ratio=None,
+        start="random",
+        threshold="paper",
+    )
+    base = L.build_network("binding", rule, seed=2)
+    net = L.build_network("binding", seed=2, **kw)
+    w0, rule0 = _learned(base)
+    w, swept = _learned(net)
+    assert np.array_equal(w, w0)
+    assert swept.learning_rate == pytest.approx(scale * rule0.learning_rate, rel=1e-12)
+    assert swept.supervision_ratio == rule0.supervision_ratio
+    assert np.array_equal(swept.theta_init, rule0.theta_init)

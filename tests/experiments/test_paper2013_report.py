@@ -200,6 +200,62 @@ def test_fig4_ablations_table(tmp_path):
     assert report.load_fig4_ablations(tmp_path / "empty") is None
 
 
+def test_fig4_rate_sweep_keeps_the_papers_network_at_each_rate(plt):
+    from nengo_hpes.experiments.paper2013 import report_plots as rp
+
+    rng = np.random.RandomState(3)
+    base = 1.0 + 0.1 * rng.rand(3, 21)
+    offsets = {
+        "hPES": 0.0,
+        "PES": 0.1,
+        "hPES-rate-x0.5": -0.05,
+        "PES-rate-x0.5": 0.0,
+        "PES-defaults": 0.02,
+        "hPES-auto": 0.3,  # another threshold: not a point of the sweep
+        "control": 0.0,  # not a rule
+    }
+    rates = {
+        "hPES": 2.0,
+        "PES": 1.0,
+        "hPES-rate-x0.5": 1.0,
+        "PES-rate-x0.5": 0.5,
+        "PES-defaults": 0.45,
+        "hPES-auto": 2.0,
+        "control": 0.0,
+    }
+    data = dict(
+        task="binding",
+        seeds=[0, 1, 2],
+        rules={
+            r: dict(
+                relative=(base + off).tolist(),
+                params=dict(learning_rate=rates[r], supervision_ratio=0.7),
+            )
+            for r, off in offsets.items()
+        },
+    )
+    rows = report.fig4_rate_sweep(data)
+    assert [r["rule"] for r in rows] == [
+        "PES-defaults",
+        "PES-rate-x0.5",
+        "PES",
+        "hPES-rate-x0.5",
+        "hPES",
+    ]
+    final = base[:, -5:].mean(axis=1)
+    for row in rows:
+        assert row["final"] == pytest.approx(final.mean() + offsets[row["rule"]])
+        lo, hi = row["ci95"]
+        assert lo < row["final"] < hi
+        assert row["base"] == row["rule"].split("-")[0]
+    fig = rp.plot_fig4_rates(data)
+    lines = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert [line.get_label() for line in lines] == ["hPES", "PES"]
+    assert lines[1].get_xdata().tolist() == [0.45, 0.5, 1.0]
+    with pytest.raises(ValidationError, match="result"):
+        rp.plot_fig4_rates(dict(rules={}))
+
+
 def _fig5(hpes, pes):
     rules = {}
     for rule, losses in (("hpes", hpes), ("pes", pes)):

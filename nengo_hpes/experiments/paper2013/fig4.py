@@ -120,6 +120,20 @@ VARIANTS = {
     "hPES-defaults": "HPES() with every package default, on the paper's network",
     "PES-defaults": "nengo.PES() (the package's HPES(1e-4, 1)), on the paper's network",
 }
+#: The learning-rate sweep of R4c: each rule at these multiples of its paper
+#: optimum's rate (S unchanged), named ``RULE-rate-xM``. The paper chose its
+#: rates by the loss of Fig. 5 (20 s of learning); the sweep asks where each
+#: rule's *final* error (Fig. 4's last 5 windows) is lowest.
+RATE_SCALES = (0.25, 0.5)
+VARIANTS.update(
+    {
+        f"{rule}-rate-x{m:g}": (
+            f"the paper's {rule} at {m:g} times its learning rate (S unchanged)"
+        )
+        for m in RATE_SCALES
+        for rule in ("hPES", "PES")
+    }
+)
 #: The rules `run_fig4` takes: the paper's two and the `VARIANTS`.
 FIG4_RULES = ("hPES", "PES") + tuple(VARIANTS)
 
@@ -150,6 +164,10 @@ def variant_params(task, rule):
         kw.update(threshold="rates")
     elif rule == "hPES-auto":
         kw.update(threshold="auto")
+    elif "-rate-x" in rule:
+        scale = float(rule.split("-rate-x")[1])
+        best = PAPER_PARAMS[task][kw["rule"]]["learning_rate"]
+        kw.update(learning_rate=scale * best)
     elif rule.endswith("-defaults"):
         # the package's default rates in Nengo 1.4 units: the conversion of
         # .rule.convert_learning_rate is linear in kappa (post radius 1)

@@ -23,7 +23,7 @@ import numpy as np
 
 from nengo_hpes.experiments.metrics import paired_difference
 from nengo_hpes.experiments.notebook import format_table
-from nengo_hpes.experiments.paper2013 import fig3, table3
+from nengo_hpes.experiments.paper2013 import fig3, fig4, table3
 from nengo_hpes.experiments.paper2013.learning import TASKS
 from nengo_hpes.experiments.validation import check_choice, fail
 
@@ -403,6 +403,11 @@ ABLATION_PAIRS = (
     ("hPES-defaults", "PES-defaults", "HPES() against nengo.PES()"),
     ("PES-defaults", "PES", "nengo.PES()'s rate against the paper's PES"),
     ("hPES", "PES-defaults", "the paper's hPES against nengo.PES()"),
+    ("hPES-rate-x0.5", "PES-rate-x0.5", "the BCM term, both rules at half rate"),
+    ("hPES-rate-x0.25", "PES-rate-x0.25", "the BCM term, both at a quarter rate"),
+    ("hPES-rate-x0.5", "hPES", "half of hPES's rate against the paper's"),
+    ("hPES", "PES-rate-x0.5", "the paper's hPES against PES at half rate"),
+    ("hPES", "PES-rate-x0.25", "the paper's hPES against PES at a quarter rate"),
 )
 
 
@@ -448,6 +453,44 @@ def fig4_ablations(result):
             }
         )
     return rows
+
+
+def fig4_rate_sweep(result):
+    """
+    Final error against learning rate, per rule, from a Fig. 4 result.
+
+    Takes every rule of ``result`` that is the paper's network (random start,
+    the paper's threshold: `.fig4.variant_params`) at some learning rate:
+    hPES, PES, the ``-rate-xM`` sweep (`.fig4.RATE_SCALES`),
+    ``PES-at-kappa-S`` and ``PES-defaults``. Returns one dict per rule, sorted
+    by base rule then rate: ``rule``, ``base`` ("hPES" or "PES"),
+    ``learning_rate`` (Nengo 1.4 units), ``supervision_ratio``, ``final``
+    (mean over seeds of the last 5 windows, relative to control) and
+    ``ci95`` (its Student-t 95 % CI; None with one seed).
+    """
+    rows = []
+    for rule, res in result["rules"].items():
+        if rule not in fig4.FIG4_RULES:
+            continue
+        kw = fig4.variant_params(result["task"], rule)
+        if (kw["start"], kw["threshold"]) != ("random", "paper"):
+            continue
+        last5 = np.asarray(res["relative"])[:, -5:].mean(axis=1)
+        ci = None
+        if len(last5) >= 2:
+            _, lo, hi = paired_difference(last5, np.zeros_like(last5))
+            ci = (float(lo), float(hi))
+        rows.append(
+            dict(
+                rule=rule,
+                base=kw["rule"],
+                learning_rate=float(res["params"]["learning_rate"]),
+                supervision_ratio=float(res["params"]["supervision_ratio"]),
+                final=float(last5.mean()),
+                ci95=ci,
+            )
+        )
+    return sorted(rows, key=lambda r: (r["base"], r["learning_rate"]))
 
 
 def verdict_fig4(task, paired):

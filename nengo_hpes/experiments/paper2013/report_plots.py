@@ -6,7 +6,8 @@ experiment wrote it (or as `.report` loads it), with the paper's values
 (`.report`'s ``*_PUBLISHED``, `.fig3.PAPER_VALUES`, `.table3.PUBLISHED`) as
 black open markers labelled "paper", and returns the
 `matplotlib.figure.Figure` (saved where given a ``path``): `plot_fig1`,
-`plot_fig2`, `plot_fig3`, `plot_fig4`, `plot_fig5`, `plot_table3`.
+`plot_fig2`, `plot_fig3`, `plot_fig4`, `plot_fig4_rates`, `plot_fig5`,
+`plot_table3`.
 """
 
 import numpy as np
@@ -243,6 +244,54 @@ def plot_fig4(result, path=None):
     ax.set_yscale("log")
     ax.set_title(
         f"Fig. 4: learning {result['task']} ({len(result['seeds'])} networks per rule)"
+    )
+    ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def plot_fig4_rates(result, path=None):
+    """
+    Fig. 4's final error against each rule's learning rate (R4c's sweep).
+
+    One line per base rule through `.report.fig4_rate_sweep`'s points (mean
+    of the last 5 windows relative to control, with Student-t 95 % CIs),
+    the paper's optimum rates marked with a larger symbol.
+
+    Parameters
+    ----------
+    result : dict
+        A `.fig4.run_fig4` result with rate variants, e.g.
+        `.report.load_fig4_ablations`.
+    path : str, optional
+        Where to save the figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_result("result", result, ("task", "rules", "seeds"))
+    rows = report.fig4_rate_sweep(result)
+    plt = _pyplot(path)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for base in ("hPES", "PES"):
+        pts = [r for r in rows if r["base"] == base]
+        if not pts:
+            continue
+        c = RULE_COLORS[base]
+        x = np.array([r["learning_rate"] for r in pts])
+        y = np.array([r["final"] for r in pts])
+        ax.plot(x, y, "o-", color=c, label=base)
+        for r in pts:
+            if r["ci95"] is not None:
+                ax.plot([r["learning_rate"]] * 2, r["ci95"], color=c, lw=2, alpha=0.5)
+            if r["rule"] == base:
+                ax.plot(r["learning_rate"], r["final"], "*", color=c, ms=14)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate kappa (Nengo 1.4 units; star: the paper's)")
+    ax.set_ylabel("error / control mean, last 5 windows")
+    ax.set_title(
+        f"Fig. 4 {result['task']}: final error against learning rate "
+        f"({len(result['seeds'])} networks per point)"
     )
     ax.legend(fontsize="small")
     return _save(fig, path)
