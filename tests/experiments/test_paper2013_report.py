@@ -378,6 +378,31 @@ def test_fig5_half_missing(tmp_path):
     assert "--rule pes" in row["source"] and "--rule hpes" not in row["source"]
 
 
+def test_fig5_reads_only_full_mode_files(tmp_path):
+    (tmp_path / "fig5").mkdir()
+    for name in (
+        "control-binding.json",
+        "fig5-binding-hpes.json",
+        "fig5-binding-pes.json",
+    ):
+        shutil.copy(RESULTS / "fig5" / name, tmp_path / "fig5")
+    assert report.load_fig5("binding", tmp_path)["rules"]["pes"] is not None
+    path = tmp_path / "fig5" / "fig5-binding-pes.json"
+    study = json.loads(path.read_text())
+    study["spec"]["options"]["mode"] = "quick"
+    path.write_text(json.dumps(study))
+    f5 = report.load_fig5("binding", tmp_path)
+    assert f5["rules"]["pes"] is None and f5["rules"]["hpes"] is not None
+    assert f5["missing"] == f5["not_full"] == ["fig5/fig5-binding-pes.json"]
+    (row,) = report.verdict_table(tmp_path, ids=["R5"])[1:]
+    assert row["verdict"] == "not run yet" and "--rule pes" in row["source"]
+    control = tmp_path / "fig5" / "control-binding.json"
+    control.write_text(json.dumps(dict(json.loads(control.read_text()), mode="quick")))
+    f5 = report.load_fig5("binding", tmp_path)
+    assert f5["control_mean"] is None and f5["rules"]["hpes"] is None
+    assert "fig5/control-binding.json" in f5["not_full"]
+
+
 def test_bad_arguments(tmp_path):
     missing = tmp_path / "nothing-here"
     with pytest.raises(ValidationError, match="results_dir.*nothing-here"):

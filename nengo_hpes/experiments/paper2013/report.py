@@ -228,27 +228,37 @@ def load_fig5(task, results_dir=None):
     Fig. 5 for ``task``: normalised losses and box statistics per rule.
 
     Reads ``fig5/control-TASK.json`` (``losses`` of the 10 control networks)
-    and ``fig5/fig5-TASK-RULE.json`` (the search studies). Returns a dict:
+    and ``fig5/fig5-TASK-RULE.json`` (the search studies), full mode only (a
+    quick-mode file counts as missing: its networks are not the paper's).
+    Returns a dict:
     ``control_mean`` (None if absent), ``rules`` (``"hpes"``, ``"pes"``: a
     dict of ``losses`` / control mean, ``n``, ``med``, ``q1``, ``q3``,
-    ``iqr``, or None if absent or without a control) and ``missing`` (the
-    absent files).
+    ``iqr``, or None if absent or without a control), ``missing`` (the
+    absent files, and those of another mode) and ``not_full`` (those of
+    another mode).
     """
     check_choice("task", task, TASKS)
     root = results_path(results_dir)
-    control = load_json(f"fig5/control-{task}.json", results_dir)
-    out = dict(task=task, control_mean=None, rules={}, missing=[])
-    if control is None:
-        out["missing"].append(f"fig5/control-{task}.json")
+    out = dict(task=task, control_mean=None, rules={}, missing=[], not_full=[])
+    rel = f"fig5/control-{task}.json"
+    control = load_json(rel, results_dir)
+    if control is None or control.get("mode", "full") != "full":
+        out["missing"].append(rel)
+        if control is not None:
+            out["not_full"].append(rel)
+        control = None
     else:
         out["control_mean"] = float(np.mean(control["losses"]))
     for rule in ("hpes", "pes"):
         rel = f"fig5/fig5-{task}-{rule}.json"
         out["rules"][rule] = None
-        if not (root / rel).is_file():
+        study = load_json(rel, results_dir)
+        mode = None if study is None else study["spec"]["options"].get("mode")
+        if study is None or mode != "full":
             out["missing"].append(rel)
+            if study is not None:
+                out["not_full"].append(rel)
         elif control is not None:
-            study = load_json(rel, results_dir)
             losses = [t["loss"] for t in study["trials"] if t["state"] == "COMPLETE"]
             losses = np.array(losses) / out["control_mean"]
             _, _, n, med, q1, q3 = fig5_summary(root / rel, out["control_mean"])
