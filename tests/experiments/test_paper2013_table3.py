@@ -177,6 +177,35 @@ def test_run_table3_quick(tmp_path):
     json.dumps(out)  # serialisable
 
 
+def test_run_table3_resumes_from_its_partial_file(tmp_path, monkeypatch):
+    partial = tmp_path / "table3-quick.partial.jsonl"
+    kw = dict(mode="quick", n_train=20, n_test=10, verbose=False)
+    kw.update(cache_directory=tmp_path, partial_path=str(partial))
+    first = table3.run_table3(seeds=[0], **kw)
+    assert len(partial.read_text().splitlines()) == 2
+    with open(partial, "a") as f:
+        f.write('{"rule": "hPES", "seed": 1, "acc')  # a line cut by a kill
+    calls = []
+    run_one = table3._run_one
+    monkeypatch.setattr(
+        table3, "_run_one", lambda job: calls.append(job["seed"]) or run_one(job)
+    )
+    out = table3.run_table3(seeds=[0, 1], **kw)
+    assert calls == [1, 1]  # seed 0 of both rules came from the file
+    assert [(r["rule"], r["seed"]) for r in out["runs"]] == [
+        ("hPES", 0),
+        ("PES", 0),
+        ("hPES", 1),
+        ("PES", 1),
+    ]
+    assert json.dumps(out["runs"][:2]) == json.dumps(first["runs"])  # NaN-safe
+    assert out["accuracy"]["hPES"]["per_seed"][0] == first["runs"][0]["accuracy"]
+    # other test images: nothing in the file is theirs
+    calls.clear()
+    table3.run_table3(seeds=[0], **dict(kw, n_test=5))
+    assert calls == [0, 0]
+
+
 def test_cli_one_rule_shuffled(tmp_path, monkeypatch):
     monkeypatch.setenv("NENGO_HPES_CACHE", str(tmp_path / "cache"))
     argv = ["--mode", "quick", "--seeds", "1", "--n-train", "30", "--n-test", "10"]

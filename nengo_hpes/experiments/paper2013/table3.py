@@ -34,6 +34,7 @@ here, not the paper's DBN). Command line:
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import platform
@@ -513,6 +514,38 @@ def _run_one(args):
     return run_classifier(**kwargs).to_dict()
 
 
+def _resume(jobs, partial_path, setting, log):
+    """
+    Split ``jobs`` into the runs already in ``partial_path`` and those to run.
+
+    Returns ``(runs, jobs)``: the finished runs (JSON lines of
+    ``partial_path`` made with ``setting``) of the jobs' (rule, seed), and
+    the jobs without one. A line cut short by a kill is skipped; so are runs
+    of other images, test order or features (``setting``'s keys: the
+    features by a hash of their values), and runs written before that hash
+    was recorded in each line.
+    """
+    finished = {}
+    if partial_path is not None and os.path.exists(partial_path):
+        with open(partial_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    res = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if all(res.get(k) == v for k, v in setting.items()):
+                    finished[res["rule"], res["seed"]] = res
+    runs = [
+        finished[j["rule"], j["seed"]]
+        for j in jobs
+        if (j["rule"], j["seed"]) in finished
+    ]
+    todo = [j for j in jobs if (j["rule"], j["seed"]) not in finished]
+    if runs:
+        log(f"{len(runs)} run(s) loaded from {partial_path}")
+    return runs, todo
+
+
 def run_table3(
     mode="quick",
     seeds=None,
@@ -535,7 +568,10 @@ def run_table3(
     the mean accuracy per rule and the paired hPES - PES difference with its
     Student-t 95 % CI (`.metrics.paired_difference`, >= 2 seeds). If
     ``partial_path`` is given, each run is appended to it as a JSON line as
-    soon as it ends. ``test_shuffled``: see `run_classifier`.
+    soon as it ends, and the runs already there with the same images, test
+    order and features are loaded instead of run again, so the same call
+    resumes an interrupted run (`_finished_runs`). ``test_shuffled``: see
+    `run_classifier`.
     """
     from nengo_hpes.experiments.metrics import paired_difference
 
@@ -590,9 +626,14 @@ def run_table3(
         for sd in seeds
         for r in rules
     ]
-    runs = []
+    order = "shuffled" if test_shuffled else "sorted"
+    # the features' own hash: another stack (or scikit-learn) gives other ones
+    digest = hashlib.sha1(ftr.tobytes() + fte.tobytes()).hexdigest()[:16]
+    setting = dict(n_train=n_train, n_test=n_test, test_order=order, features=digest)
+    runs, jobs = _resume(jobs, partial_path, setting, log)
 
     def done(job, res):
+        res = dict(res, **setting)
         runs.append(res)
         log(
             f"{job['rule']} seed {job['seed']}: {res['accuracy']:.4f} "
@@ -609,6 +650,7 @@ def run_table3(
         with concurrent.futures.ProcessPoolExecutor(workers) as pool:
             for job, res in zip(jobs, pool.map(_run_one, jobs)):
                 done(job, res)
+    runs.sort(key=lambda x: (seeds.index(x["seed"]), rules.index(x["rule"])))
     acc = {r: [x["accuracy"] for x in runs if x["rule"] == r] for r in rules}
     out = dict(
         experiment="table3",
@@ -617,7 +659,7 @@ def run_table3(
         n_train=n_train,
         n_test=n_test,
         seeds=seeds,
-        test_order="shuffled" if test_shuffled else "sorted",
+        test_order=order,
         rbm=dict(
             path=str(path),
             from_cache=cached,
