@@ -340,6 +340,52 @@ def load_table3(results_dir=None):
 
 
 # ------------------------------------------------------------------------ verdicts
+def table3_test_order(results_dir=None):
+    """
+    The same Table 3 networks tested class-sorted (the paper) and shuffled.
+
+    Pairs every run of ``table3*/table3-full.json`` with the paper's sorted
+    test with a run of the shuffled test of the same images, rule and seed
+    whose training was the same (equal weight norms at the start and the end
+    of training, so the same features too). Returns a dict keyed by
+    ``(n_train, n_test, rule)``: ``seeds``, ``sorted`` and ``shuffled``
+    (accuracies in seed order), ``sources`` and ``difference`` (sorted -
+    shuffled: mean and Student-t 95 % CI, None with one seed). The
+    difference is how much the BCM term adapting during a class-sorted test
+    adds to the accuracy (PES's weights do not change in the test).
+    """
+    root = results_path(results_dir)
+    runs = {"sorted": {}, "shuffled": {}}
+    for path in sorted(root.glob("table3*/table3-full.json")):
+        rel = path.relative_to(root).as_posix()
+        data = load_json(rel, results_dir)
+        order = data.get("test_order", "sorted")
+        for run in data["runs"]:
+            key = (data["n_train"], data["n_test"], run["rule"], run["seed"])
+            trained = tuple(run["weight_norm"][:2])
+            runs[order].setdefault((key, trained), (run["accuracy"], rel))
+    out = {}
+    for (key, trained), (acc, rel) in sorted(runs["shuffled"].items()):
+        if (key, trained) not in runs["sorted"]:
+            continue
+        sorted_acc, sorted_rel = runs["sorted"][key, trained]
+        g = out.setdefault(
+            key[:3], dict(seeds=[], sorted=[], shuffled=[], sources=set())
+        )
+        g["seeds"].append(key[3])
+        g["sorted"].append(sorted_acc)
+        g["shuffled"].append(acc)
+        g["sources"].update((rel, sorted_rel))
+    for g in out.values():
+        g["sources"] = sorted(g["sources"])
+        g["difference"] = None
+        if len(g["seeds"]) >= 2:
+            g["difference"] = tuple(
+                float(x) for x in paired_difference(g["sorted"], g["shuffled"])
+            )
+    return out
+
+
 def verdict_fig1(result):
     """
     R1: "reproduced" if the LTD minimum is -70.7 +- 5 % at -9 +- 2 ms;
