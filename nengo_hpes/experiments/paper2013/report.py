@@ -823,6 +823,7 @@ def _rows_table3(results_dir):
     )
     rows = []
     groups = load_table3(results_dir)
+    orders = table3_test_order(results_dir)
     for (n_train, n_test), g in sorted(groups.items()):
         verdict, stats = verdict_table3(g["hPES"], g["PES"])
         h, p = np.mean(g["hPES"]), np.mean(g["PES"])
@@ -834,6 +835,20 @@ def _rows_table3(results_dir):
             )
         wins = int(np.sum(np.greater(g["hPES"], g["PES"])))
         ours += f"; hPES > PES in {wins}/{len(g['seeds'])} seeds"
+        order = orders.get((n_train, n_test, "hPES"))
+        if order is not None:
+            diff = np.subtract(order["sorted"], order["shuffled"]) * 100
+            ci = order["difference"]
+            ours += (
+                f"; hPES networks of this size, sorted minus shuffled test "
+                f"{diff.mean():+.1f} points ("
+                + (
+                    ""
+                    if ci is None
+                    else f"95 % CI {_ci(np.multiply(ci[1:], 100), '+.1f')}, "
+                )
+                + f"{len(diff)} seed{'s' * (len(diff) > 1)})"
+            )
         rows.append(
             _row(
                 "R6",
