@@ -522,26 +522,26 @@ def test_plot_fig5_and_table3(plt):
         rp.plot_table3({})
 
 
-def test_table3_test_order_pairs_the_same_training(tmp_path):
-    def run(rule, seed, acc, trained):
-        return dict(rule=rule, seed=seed, accuracy=acc, weight_norm=[1.0, trained, 9])
+def test_table3_test_order_pairs_the_same_network(tmp_path):
+    def run(rule, seed, acc):
+        return dict(rule=rule, seed=seed, accuracy=acc)
 
     files = {
-        "table3-a": ("sorted", [run("hPES", 0, 0.5, 2.0), run("hPES", 1, 0.6, 3.0)]),
-        "table3-b": ("sorted", [run("hPES", 2, 0.7, 4.0), run("PES", 0, 0.2, 5.0)]),
+        "table3-a": ("sorted", "a", [run("hPES", 0, 0.5), run("hPES", 1, 0.6)]),
+        "table3-b": ("sorted", "b", [run("hPES", 2, 0.7), run("PES", 0, 0.2)]),
         "table3-c-shuffled": (
             "shuffled",
-            [
-                run("hPES", 0, 0.2, 2.0),
-                run("hPES", 1, 0.4, 3.0),
-                run("hPES", 2, 0.1, 4.5),  # other training: not paired
-                run("PES", 0, 0.15, 5.0),
-            ],
+            "a",
+            [run("hPES", 0, 0.2), run("hPES", 1, 0.4), run("PES", 0, 0.15)],
         ),
+        "table3-d-shuffled": ("shuffled", "b", [run("PES", 0, 0.15)]),
+        # other features than the sorted run's: not paired
+        "table3-e-shuffled": ("shuffled", "a", [run("hPES", 2, 0.1)]),
     }
-    for name, (order, runs) in files.items():
+    for name, (order, stack, runs) in files.items():
         (tmp_path / name).mkdir()
         data = dict(n_train=100, n_test=10, test_order=order, runs=runs)
+        data["rbm"] = dict(path=f"/some/cache/rbm-{stack}.npz")
         (tmp_path / name / "table3-full.json").write_text(json.dumps(data))
     out = report.table3_test_order(tmp_path)
     assert set(out) == {(100, 10, "hPES"), (100, 10, "PES")}
@@ -556,6 +556,10 @@ def test_table3_test_order_pairs_the_same_training(tmp_path):
     p = out[100, 10, "PES"]
     assert p["seeds"] == [0] and p["difference"] is None
     assert p["sorted"] == [0.2] and p["shuffled"] == [0.15]
+    assert p["sources"] == [
+        "table3-b/table3-full.json",
+        "table3-d-shuffled/table3-full.json",
+    ]
 
 
 def test_table3_pools_only_paired_sorted_runs(tmp_path):

@@ -345,9 +345,11 @@ def table3_test_order(results_dir=None):
     The same Table 3 networks tested class-sorted (the paper) and shuffled.
 
     Pairs every run of ``table3*/table3-full.json`` with the paper's sorted
-    test with a run of the shuffled test of the same images, rule and seed
-    whose training was the same (equal weight norms at the start and the end
-    of training, so the same features too). Returns a dict keyed by
+    test with a run of the shuffled test of the same images, rule, seed and
+    features (the same RBM stack file): the same network and training, up to
+    the order of floating-point sums (a loaded machine can change it, and the
+    training then drifts apart slowly: 0.03 % in the final weight norm of
+    one 60 000-image pair). Returns a dict keyed by
     ``(n_train, n_test, rule)``: ``seeds``, ``sorted`` and ``shuffled``
     (accuracies in seed order), ``sources`` and ``difference`` (sorted -
     shuffled: mean and Student-t 95 % CI, None with one seed). The
@@ -362,13 +364,13 @@ def table3_test_order(results_dir=None):
         order = data.get("test_order", "sorted")
         for run in data["runs"]:
             key = (data["n_train"], data["n_test"], run["rule"], run["seed"])
-            trained = tuple(run["weight_norm"][:2])
-            runs[order].setdefault((key, trained), (run["accuracy"], rel))
+            stack = pathlib.PurePath(data["rbm"]["path"]).name
+            runs[order].setdefault((key, stack), (run["accuracy"], rel))
     out = {}
-    for (key, trained), (acc, rel) in sorted(runs["shuffled"].items()):
-        if (key, trained) not in runs["sorted"]:
+    for (key, stack), (acc, rel) in sorted(runs["shuffled"].items()):
+        if (key, stack) not in runs["sorted"]:
             continue
-        sorted_acc, sorted_rel = runs["sorted"][key, trained]
+        sorted_acc, sorted_rel = runs["sorted"][key, stack]
         g = out.setdefault(
             key[:3], dict(seeds=[], sorted=[], shuffled=[], sources=set())
         )
