@@ -570,7 +570,7 @@ def run_table3(
     ``partial_path`` is given, each run is appended to it as a JSON line as
     soon as it ends, and the runs already there with the same images, test
     order and features are loaded instead of run again, so the same call
-    resumes an interrupted run (`_finished_runs`). ``test_shuffled``: see
+    resumes an interrupted run (``_resume``). ``test_shuffled``: see
     `run_classifier`.
     """
     from nengo_hpes.experiments.metrics import paired_difference
